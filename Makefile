@@ -1,0 +1,59 @@
+# walletsign: every target sets up .venv itself, from nothing.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+.PHONY: venv
+venv: $(STAMP) ## create .venv and install the project with its test tools
+
+.PHONY: lint
+lint: $(STAMP) ## ruff lint and format check
+	$(BIN)/ruff check walletsign_cli tests bench
+	$(BIN)/ruff format --check walletsign_cli tests bench
+
+.PHONY: typecheck
+typecheck: $(STAMP) ## mypy --strict
+	$(BIN)/mypy
+
+.PHONY: pytest
+pytest: $(STAMP) ## the test suite only
+	$(BIN)/pytest
+
+.PHONY: check
+check: lint typecheck pytest ## lint, types and tests
+
+.PHONY: test
+test: $(STAMP) ## set up .venv and run make check (what CI runs)
+	$(MAKE) check
+
+.PHONY: fmt
+fmt: $(STAMP) ## format and auto-fix
+	$(BIN)/ruff format walletsign_cli tests bench
+	$(BIN)/ruff check --fix walletsign_cli tests bench
+
+.PHONY: demo
+demo: $(STAMP) ## run a whole deeplink exchange against the simulated wallet
+	$(BIN)/python -m walletsign_cli.demo
+
+.PHONY: bench
+bench: $(STAMP) ## print speed ratios measured in one run
+	$(BIN)/python bench/run.py
+
+.PHONY: clean
+clean: ## remove .venv and caches
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build *.egg-info

@@ -1,0 +1,70 @@
+"""The base58 codec: equal to the ``base58`` package, and to the vectors."""
+
+from __future__ import annotations
+
+import base58 as reference
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import load_vector
+from walletsign_cli.core import base58
+from walletsign_cli.errors import BadInputError
+
+zero_prefixed = st.builds(lambda z, b: b"\0" * z + b, st.integers(0, 5), st.binary(max_size=300))
+
+
+@given(zero_prefixed)
+def test_encode_matches_reference(data: bytes) -> None:
+    assert base58.encode(data) == reference.b58encode(data).decode()
+
+
+@given(zero_prefixed)
+def test_round_trip(data: bytes) -> None:
+    assert base58.decode(base58.encode(data)) == data
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.binary(min_size=1000, max_size=6000))
+def test_large_inputs_match_reference(data: bytes) -> None:
+    encoded = base58.encode(data)
+    assert encoded == reference.b58encode(data).decode()
+    assert base58.decode(encoded) == data
+
+
+@pytest.mark.parametrize("size", [0, 1, 95, 96, 97, 191, 192, 193, 1000, 20000])
+def test_boundaries(size: int) -> None:
+    data = bytes((i * 131 + 7) % 256 for i in range(size))
+    for prefix in (b"", b"\0", b"\0\0\0"):
+        encoded = base58.encode(prefix + data)
+        assert encoded == reference.b58encode(prefix + data).decode()
+        assert base58.decode(encoded) == prefix + data
+
+
+def test_known_vectors() -> None:
+    deeplink = load_vector("deeplink.json")
+    assert base58.encode(bytes.fromhex("03" * 24)) == "GvdqXEAMbSARrubpNP44Vqz4kr6GAxA6"
+    assert base58.decode(deeplink["dapp"]["public_key"]) == reference.b58decode(
+        deeplink["dapp"]["public_key"]
+    )
+    for case in load_vector("ed25519.json")["generated"]:
+        assert base58.encode(bytes.fromhex(case["signature_hex"])) == case["signature_base58"]
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [("abc0", "base58 has no"), ("ab+/cd==", "base64"), ("héllo", None)],
+)
+def test_invalid_character_is_named(text: str, hint: str | None) -> None:
+    with pytest.raises(BadInputError) as info:
+        base58.decode(text, name="--nonce")
+    assert "--nonce" in info.value.message
+    assert "invalid character" in info.value.message
+    if hint:
+        assert info.value.hint is not None
+        assert hint in info.value.hint
+
+
+def test_decode_exact_checks_size() -> None:
+    with pytest.raises(BadInputError, match="nonce must be 24 bytes, got 23"):
+        base58.decode_exact(base58.encode(b"\1" * 23), 24, name="nonce")

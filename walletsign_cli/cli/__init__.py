@@ -1,0 +1,1 @@
+"""The command line: the root group, one module per command, and the output helpers."""

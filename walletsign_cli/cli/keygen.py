@@ -1,0 +1,71 @@
+"""``walletsign keygen``: create or import the dapp's x25519 encryption keypair."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from walletsign_cli.cli.context import app
+from walletsign_cli.cli.output import emit, emit_json, json_option, note
+from walletsign_cli.errors import BadInputError, KeystoreError
+from walletsign_cli.keystore import check_name, put_dapp_keypair
+
+
+@click.command()
+@click.option("--name", default="default", show_default=True, help="Name of the keypair.")
+@click.option("--force", is_flag=True, help="Overwrite an existing keypair of that name.")
+@click.option(
+    "--secret-key",
+    metavar="B58|-",
+    help="Import this base58 x25519 secret key instead of generating one ('-': read stdin).",
+)
+@click.option(
+    "--show-secret", is_flag=True, help="Also print the secret key (it is never shown otherwise)."
+)
+@json_option
+def command(
+    name: str, force: bool, secret_key: str | None, show_secret: bool, as_json: bool
+) -> None:
+    """Create (or import) the dapp's x25519 encryption keypair.
+
+    The public key goes in every deeplink as dapp_encryption_public_key; the secret stays
+    in the keystore (mode 0600) and opens the wallet's answers.
+
+    \b
+    Examples:
+      walletsign keygen
+      walletsign keygen --name staging --json
+      walletsign keygen --name imported --secret-key - < secret.b58
+    """
+    from walletsign_cli.core.box import X25519KeyPair
+
+    check_name(name)
+    if secret_key is None:
+        keypair = X25519KeyPair.generate()
+    else:
+        text = sys.stdin.read(4096) if secret_key == "-" else secret_key
+        text = text.strip()
+        if not text:
+            raise BadInputError("--secret-key is empty")
+        keypair = X25519KeyPair.from_base58(text, name="--secret-key")
+
+    store = app().keystore()
+    with store.transaction() as data:
+        if name in data["keys"] and not force:
+            raise KeystoreError(
+                f"a dapp key named {name!r} already exists in {store.path}",
+                hint="pass --force to replace it (the sessions made with it stop working)",
+            )
+        put_dapp_keypair(data, name, keypair)
+
+    if as_json:
+        document = {"name": name, "public_key": str(keypair.public), "keystore": str(store.path)}
+        if show_secret:
+            document["secret_key"] = keypair.secret_base58()
+        emit_json(document)
+        return
+    emit(str(keypair.public))
+    if show_secret:
+        emit(keypair.secret_base58())
+    note(f"saved dapp key {name!r} in {store.path}")

@@ -1,0 +1,72 @@
+"""Output helpers: the artefact on stdout, everything else on stderr, ``--json`` in one place.
+
+Human text never goes through rich markup unless a renderer asks for it explicitly, so text a
+user supplied (a message, an error message from a wallet) is printed as it is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+PROG = "walletsign"
+
+
+def json_option(func: F) -> F:
+    """The ``--json`` flag every subcommand takes (parameter name ``as_json``)."""
+    return click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        help="Print one JSON document on stdout instead of text.",
+    )(func)
+
+
+def emit(text: str) -> None:
+    """The command's artefact (a URL, a key, an address) on stdout."""
+    click.echo(text)
+
+
+def emit_json(document: Any) -> None:
+    """One JSON document on stdout."""
+    click.echo(json.dumps(document, ensure_ascii=False))
+
+
+def emit_json_line(document: Any) -> None:
+    """One JSON Lines record on stdout, flushed at once (for streaming)."""
+    sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def note(text: str) -> None:
+    """A note for a human on stderr."""
+    click.echo(f"{PROG}: {text}", err=True)
+
+
+def warn(text: str) -> None:
+    """A warning on stderr."""
+    click.echo(f"{PROG}: warning: {text}", err=True)
+
+
+def stderr_is_terminal() -> bool:
+    """True when stderr is an interactive terminal."""
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def color_enabled() -> bool:
+    """Colour only on a terminal, and never with ``NO_COLOR`` or ``--no-color``."""
+    from walletsign_cli.cli.context import app
+
+    if os.environ.get("NO_COLOR") or app().no_color:
+        return False
+    return stderr_is_terminal()

@@ -1,0 +1,213 @@
+"""The root group: global options, lazy subcommands, and the one place errors become exits."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+import click
+
+from walletsign_cli import __version__
+from walletsign_cli.cli.context import AppContext
+from walletsign_cli.errors import ExitCode, WalletsignError
+
+PROG = "walletsign"
+
+# name -> module defining ``command``; a module is imported only when its command runs,
+# so ``walletsign verify`` never pays for rich, qrcode or coincurve.
+COMMANDS: dict[str, str] = {
+    "keygen": "walletsign_cli.cli.keygen",
+    "connect-url": "walletsign_cli.cli.connect_url",
+    "sign-url": "walletsign_cli.cli.sign_url",
+    "disconnect-url": "walletsign_cli.cli.disconnect_url",
+    "decode-redirect": "walletsign_cli.cli.decode_redirect",
+    "verify": "walletsign_cli.cli.verify",
+    "simulate": "walletsign_cli.cli.simulate",
+    "listen": "walletsign_cli.cli.listen",
+    "encrypt": "walletsign_cli.cli.encrypt",
+    "decrypt": "walletsign_cli.cli.decrypt",
+    "keystore": "walletsign_cli.cli.keystore_cmd",
+}
+
+
+class RootGroup(click.Group):
+    """Loads subcommands on demand and maps every failure to the SPEC's exit codes."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for name, module in COMMANDS.items() if _module_exists(module)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMANDS.get(cmd_name)
+        if module is None or not _module_exists(module):
+            return None
+        command = importlib.import_module(module).command
+        assert isinstance(command, click.Command)  # noqa: S101 - a programming error
+        return command
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> NoReturn:
+        argv = list(sys.argv[1:] if args is None else args)
+        code = _run(self, argv, prog_name or PROG, complete_var, extra)
+        sys.exit(code)
+
+
+def _module_exists(module: str) -> bool:
+    if module in sys.modules:
+        return True
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def _wants_json(argv: list[str]) -> bool:
+    head = argv[: argv.index("--")] if "--" in argv else argv
+    return "--json" in head
+
+
+def _wants_debug(argv: list[str]) -> bool:
+    head = argv[: argv.index("--")] if "--" in argv else argv
+    return "--debug" in head or os.environ.get("WALLETSIGN_DEBUG", "") not in ("", "0")
+
+
+def _run(
+    group: RootGroup,
+    argv: list[str],
+    prog_name: str,
+    complete_var: str | None,
+    extra: dict[str, Any],
+) -> int:
+    as_json = _wants_json(argv)
+    debug = _wants_debug(argv)
+    try:
+        result = click.Group.main(
+            group,
+            args=argv,
+            prog_name=prog_name,
+            complete_var=complete_var,
+            standalone_mode=False,
+            **extra,
+        )
+    except WalletsignError as exc:
+        return _fail(exc.exit_code, exc.error_type, exc.message, exc.hint, as_json, debug)
+    except click.exceptions.MissingParameter as exc:
+        return _usage_error(exc, as_json, debug)
+    except click.BadParameter as exc:
+        # A value was given but is malformed: bad input (3), naming the option.
+        return _fail(ExitCode.BAD_INPUT, "bad_input", _param_message(exc), None, as_json, debug)
+    except click.UsageError as exc:
+        return _usage_error(exc, as_json, debug)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        click.echo(f"\n{PROG}: interrupted", err=True)
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (``walletsign ... | head``); say nothing more.
+        _silence_stdout()
+        return ExitCode.OK
+    except click.ClickException as exc:
+        return _fail(ExitCode.BAD_INPUT, "bad_input", exc.format_message(), None, as_json, debug)
+    except Exception as exc:  # noqa: BLE001 - the one place a bug becomes exit 70
+        message = (
+            f"internal error ({type(exc).__name__}); this is a bug in walletsign, "
+            "please report it with the command you ran (without secrets)"
+        )
+        return _fail(
+            ExitCode.INTERNAL,
+            "internal",
+            message,
+            "rerun with --debug for a traceback",
+            as_json,
+            debug,
+        )
+    if isinstance(result, int):
+        return result
+    return ExitCode.OK
+
+
+def _param_message(exc: click.BadParameter) -> str:
+    name = exc.param.get_error_hint(exc.ctx) if exc.param and exc.ctx else exc.param_hint
+    if isinstance(name, str):
+        return f"invalid value for {name}: {exc.message}"
+    return exc.format_message()
+
+
+def _usage_error(exc: click.UsageError, as_json: bool, debug: bool) -> int:
+    if as_json:
+        return _fail(ExitCode.USAGE, "usage", exc.format_message(), None, True, debug)
+    exc.show()
+    return ExitCode.USAGE
+
+
+def _fail(code: int, kind: str, message: str, hint: str | None, as_json: bool, debug: bool) -> int:
+    if debug:
+        traceback.print_exc()
+    if as_json:
+        error: dict[str, Any] = {"type": kind, "message": message, "exit_code": int(code)}
+        if hint:
+            error["hint"] = hint
+        click.echo(json.dumps({"error": error}, ensure_ascii=False), err=True)
+    else:
+        click.echo(f"{PROG}: error: {message}", err=True)
+        if hint:
+            click.echo(f"{PROG}: hint: {hint}", err=True)
+    return code
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+@click.group(
+    cls=RootGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.option(
+    "--keystore",
+    "keystore_option",
+    metavar="PATH",
+    help="The keystore file [env WALLETSIGN_KEYSTORE; default: user data dir].",
+)
+@click.option("--no-color", is_flag=True, help="Plain output (NO_COLOR is honoured too).")
+@click.option("--debug", is_flag=True, help="Show tracebacks [env WALLETSIGN_DEBUG=1].")
+@click.version_option(__version__, "--version", prog_name=PROG, message="%(prog)s %(version)s")
+@click.pass_context
+def cli(ctx: click.Context, keystore_option: str | None, no_color: bool, debug: bool) -> None:
+    """Craft and verify wallet sign requests: Phantom, Solflare and Backpack deeplinks,
+    Immutable X Link, ed25519 and EIP-191 signatures.
+
+    \b
+    Examples:
+      walletsign keygen
+      walletsign connect-url --wallet phantom --app-url https://example.com \\
+          --redirect-link myapp://onConnect
+      walletsign decode-redirect 'myapp://onConnect?phantom_encryption_public_key=...'
+      walletsign verify --public-key ADDR --signature SIG --message 'hello'
+    """
+    ctx.obj = AppContext(
+        keystore_option=keystore_option,
+        no_color=no_color,
+        debug=debug or os.environ.get("WALLETSIGN_DEBUG", "") not in ("", "0"),
+    )
+
+
+def run() -> NoReturn:
+    """Console-script entry point."""
+    cli.main(prog_name=PROG)

@@ -1,0 +1,117 @@
+"""Ed25519 signing and verification on libsodium (its strict rules: canonical S, no
+small-order keys or R), as Solana wallets sign messages and session tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import nacl.bindings
+import nacl.exceptions
+import nacl.utils
+
+from walletsign_cli.core import base58
+from walletsign_cli.errors import BadInputError, InvalidSignatureError
+
+PUBLIC_KEY_SIZE = 32
+SEED_SIZE = 32
+SIGNATURE_SIZE = 64
+
+
+@dataclass(frozen=True)
+class Ed25519PublicKey:
+    """A 32-byte ed25519 public key (a Solana address); ``str()`` is base58."""
+
+    raw: bytes
+
+    def __post_init__(self) -> None:
+        if len(self.raw) != PUBLIC_KEY_SIZE:
+            raise BadInputError(f"ed25519 public key must be 32 bytes, got {len(self.raw)}")
+
+    @classmethod
+    def from_base58(cls, text: str, *, name: str = "public key") -> Ed25519PublicKey:
+        """Parse a base58 address; a 64-byte Solana keypair here is named as such."""
+        raw = base58.decode(text, name=name)
+        if len(raw) == 64:
+            raise BadInputError(
+                f"{name} is 64 bytes: that is a Solana keypair (secret ‖ public), not a public key",
+                hint="pass the address (the last 32 bytes), and keep the keypair secret",
+            )
+        if len(raw) != PUBLIC_KEY_SIZE:
+            raise BadInputError(f"{name} must be 32 bytes, got {len(raw)}")
+        return cls(raw)
+
+    def verify(self, message: bytes, signature: bytes) -> None:
+        """Raise :class:`InvalidSignatureError` unless ``signature`` signs ``message``."""
+        verify(self.raw, message, signature)
+
+    def __str__(self) -> str:
+        return base58.encode(self.raw)
+
+
+@dataclass(frozen=True)
+class Ed25519SigningKey:
+    """An ed25519 signing key held as its 32-byte seed, hidden from ``repr``."""
+
+    seed: bytes = field(repr=False)
+    public: Ed25519PublicKey
+
+    @classmethod
+    def generate(cls) -> Ed25519SigningKey:
+        """A fresh key from the OS random source."""
+        return cls.from_seed(nacl.utils.random(SEED_SIZE))
+
+    @classmethod
+    def from_seed(cls, seed: bytes) -> Ed25519SigningKey:
+        """The key of a 32-byte seed (RFC 8032 secret key)."""
+        if len(seed) != SEED_SIZE:
+            raise BadInputError(f"ed25519 seed must be 32 bytes, got {len(seed)}")
+        public, _ = nacl.bindings.crypto_sign_seed_keypair(seed)
+        return cls(seed, Ed25519PublicKey(public))
+
+    @classmethod
+    def from_base58(cls, text: str, *, name: str = "secret key") -> Ed25519SigningKey:
+        """A base58 seed (32 bytes) or Solana keypair (64 bytes: seed ‖ public)."""
+        raw = base58.decode(text, name=name)
+        if len(raw) == 64:
+            key = cls.from_seed(raw[:32])
+            if key.public.raw != raw[32:]:
+                raise BadInputError(f"{name}: the keypair's public half does not match its seed")
+            return key
+        return cls.from_seed(raw)
+
+    def _secret(self) -> bytes:
+        return self.seed + self.public.raw
+
+    def sign(self, message: bytes) -> bytes:
+        """The 64-byte detached signature (``nacl.sign.detached``)."""
+        return nacl.bindings.crypto_sign(message, self._secret())[:SIGNATURE_SIZE]
+
+    def sign_attached(self, message: bytes) -> bytes:
+        """``signature ‖ message`` (``nacl.sign``), the format of Phantom session tokens."""
+        return nacl.bindings.crypto_sign(message, self._secret())
+
+    def seed_base58(self) -> str:
+        """The seed in base58, for the keystore."""
+        return base58.encode(self.seed)
+
+
+def verify(public_key: bytes, message: bytes, signature: bytes) -> None:
+    """Verify a detached ed25519 signature; raise :class:`InvalidSignatureError` if it fails."""
+    if len(signature) != SIGNATURE_SIZE:
+        raise InvalidSignatureError(
+            f"signature must be {SIGNATURE_SIZE} bytes, got {len(signature)}"
+        )
+    if len(public_key) != PUBLIC_KEY_SIZE:
+        raise InvalidSignatureError(f"public key must be 32 bytes, got {len(public_key)}")
+    try:
+        nacl.bindings.crypto_sign_open(signature + message, public_key)
+    except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError):
+        raise InvalidSignatureError("ed25519 signature does not verify") from None
+
+
+def open_attached(signed: bytes, public_key: bytes) -> bytes:
+    """``nacl.sign.open``: verify ``signature ‖ message`` and return the message."""
+    if len(signed) < SIGNATURE_SIZE:
+        raise InvalidSignatureError("signed message is shorter than a signature")
+    verify(public_key, signed[SIGNATURE_SIZE:], signed[:SIGNATURE_SIZE])
+    return signed[SIGNATURE_SIZE:]

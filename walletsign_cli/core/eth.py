@@ -1,0 +1,147 @@
+"""keccak-256, EIP-191 ``personal_sign``, secp256k1 recovery and EIP-55 addresses.
+
+Imported only on the Ethereum paths: coincurve and pycryptodome stay out of Solana start-up.
+keccak-256 is the original Keccak padding (pycryptodome), not NIST SHA3 from hashlib.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import coincurve
+from Crypto.Hash import keccak
+
+from walletsign_cli.errors import BadInputError, InvalidSignatureError
+
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+_HALF_N = SECP256K1_N // 2
+
+
+def keccak256(data: bytes) -> bytes:
+    """The 32-byte Keccak-256 digest (Ethereum's hash)."""
+    return keccak.new(digest_bits=256, data=data).digest()
+
+
+def personal_sign_hash(message: bytes) -> bytes:
+    """EIP-191 version 0x45: keccak256("\\x19Ethereum Signed Message:\\n" + len + message).
+
+    The length is the decimal byte length of ``message``, not its character count.
+    """
+    prefix = b"\x19Ethereum Signed Message:\n" + str(len(message)).encode("ascii")
+    return keccak256(prefix + message)
+
+
+def to_checksum_address(address: bytes) -> str:
+    """The EIP-55 mixed-case form of a 20-byte address."""
+    if len(address) != 20:
+        raise BadInputError(f"address must be 20 bytes, got {len(address)}")
+    lower = address.hex()
+    digest = keccak256(lower.encode("ascii")).hex()
+    return "0x" + "".join(
+        c.upper() if c.isalpha() and int(digest[i], 16) >= 8 else c for i, c in enumerate(lower)
+    )
+
+
+def parse_address(text: str, *, name: str = "address") -> bytes:
+    """Parse a 0x address; a mixed-case address must carry a valid EIP-55 checksum."""
+    body = text[2:] if text[:2] in ("0x", "0X") else text
+    if len(body) != 40:
+        raise BadInputError(f"{name} must be 20 bytes (40 hex digits), got {len(body)} digits")
+    try:
+        raw = bytes.fromhex(body)
+    except ValueError:
+        raise BadInputError(f"{name} is not hex: {text!r}") from None
+    if body != body.lower() and body != body.upper() and to_checksum_address(raw) != "0x" + body:
+        raise BadInputError(
+            f"{name} has a bad EIP-55 checksum: {text}",
+            hint=f"the checksummed form is {to_checksum_address(raw)}",
+        )
+    return raw
+
+
+def public_key_to_address(uncompressed: bytes) -> bytes:
+    """The 20-byte address of a 65-byte uncompressed secp256k1 public key."""
+    return keccak256(uncompressed[1:])[-20:]
+
+
+@dataclass(frozen=True)
+class EthSignature:
+    """A recoverable secp256k1 signature: ``r``, ``s`` and the recovery id (0 or 1)."""
+
+    r: int
+    s: int
+    recovery_id: int
+    form: str  # how it arrived: "65-byte v=27/28", "65-byte v=0/1", "64-byte EIP-2098", ...
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> EthSignature:
+        """Parse 65 bytes (v = 0/1, 27/28 or EIP-155) or 64 bytes (EIP-2098 compact)."""
+        if len(raw) == 65:
+            v = raw[64]
+            if v in (0, 1):
+                rec, form = v, "65-byte v=0/1"
+            elif v in (27, 28):
+                rec, form = v - 27, "65-byte v=27/28"
+            elif v >= 35:
+                rec, form = (v - 35) % 2, "65-byte EIP-155 v"
+            else:
+                raise BadInputError(f"signature v byte is {v}: expected 0, 1, 27 or 28")
+            r, s = int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:64], "big")
+        elif len(raw) == 64:
+            r = int.from_bytes(raw[:32], "big")
+            vs = int.from_bytes(raw[32:], "big")
+            rec, s, form = vs >> 255, vs & ((1 << 255) - 1), "64-byte EIP-2098"
+        else:
+            raise BadInputError(
+                f"signature must be 65 bytes (r, s, v) or 64 (EIP-2098), got {len(raw)}"
+            )
+        if not (0 < r < SECP256K1_N and 0 < s < SECP256K1_N):
+            raise BadInputError("signature r or s is out of range for secp256k1")
+        return cls(r, s, rec, form)
+
+    @property
+    def high_s(self) -> bool:
+        """True when ``s > n/2`` (malleable; EIP-2 forbids it in transactions)."""
+        return self.s > _HALF_N
+
+    def to_bytes(self) -> bytes:
+        """The canonical 65-byte form with v = 27/28."""
+        return (
+            self.r.to_bytes(32, "big") + self.s.to_bytes(32, "big") + bytes([27 + self.recovery_id])
+        )
+
+
+def recover_address(digest: bytes, signature: EthSignature) -> bytes:
+    """The 20-byte address whose key made ``signature`` over the 32-byte ``digest``."""
+    compact = (
+        signature.r.to_bytes(32, "big")
+        + signature.s.to_bytes(32, "big")
+        + bytes([signature.recovery_id])
+    )
+    try:
+        public = coincurve.PublicKey.from_signature_and_message(compact, digest, hasher=None)
+    except ValueError:
+        raise InvalidSignatureError("signature does not recover to any public key") from None
+    return public_key_to_address(public.format(compressed=False))
+
+
+def recover_personal_sign(
+    message: bytes, signature: EthSignature, *, allow_high_s: bool = False
+) -> bytes:
+    """Recover the signer of an EIP-191 ``personal_sign`` signature (high s refused by default)."""
+    if signature.high_s and not allow_high_s:
+        raise InvalidSignatureError(
+            "signature has a high s value (malleable; wallets never produce it)",
+        )
+    return recover_address(personal_sign_hash(message), signature)
+
+
+def verify_personal_sign(
+    address: bytes, message: bytes, signature: EthSignature, *, allow_high_s: bool = False
+) -> None:
+    """Raise :class:`InvalidSignatureError` unless ``address`` signed ``message``."""
+    recovered = recover_personal_sign(message, signature, allow_high_s=allow_high_s)
+    if recovered != address:
+        raise InvalidSignatureError(
+            f"signature is by {to_checksum_address(recovered)}, not {to_checksum_address(address)}"
+        )

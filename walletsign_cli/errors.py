@@ -1,0 +1,95 @@
+"""One error hierarchy; each class carries the exit code the SPEC gives it.
+
+The CLI translates these in exactly one place (``cli.root``). Library code raises them and
+never prints. Each class also subclasses the builtin a Python caller would expect
+(``ValueError`` for bad input, ``OSError`` for keystore trouble), as pynacl does.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The exit codes of the command-line contract."""
+
+    OK = 0
+    INVALID_SIGNATURE = 1
+    USAGE = 2
+    BAD_INPUT = 3
+    WALLET_REJECTED = 4
+    KEYSTORE = 5
+    INTERNAL = 70
+    INTERRUPTED = 130
+
+
+class WalletsignError(Exception):
+    """Base of every error walletsign raises on purpose.
+
+    ``message`` is one line naming what was wrong; ``hint`` an optional next step.
+    Neither may contain a secret.
+    """
+
+    exit_code: ExitCode = ExitCode.INTERNAL
+    error_type: str = "error"
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class BadInputError(WalletsignError, ValueError):
+    """A value was given but is malformed (exit 3)."""
+
+    exit_code = ExitCode.BAD_INPUT
+    error_type = "bad_input"
+
+
+class DecryptionError(BadInputError):
+    """Authenticated decryption failed: wrong key, tampered data or nonce (exit 3)."""
+
+    error_type = "decryption_failed"
+
+
+class InputTooLargeError(BadInputError):
+    """An input is larger than the documented cap (exit 3)."""
+
+    error_type = "input_too_large"
+
+
+class RefusedRequestError(BadInputError):
+    """A request the wallet itself would refuse (exit 3)."""
+
+    error_type = "refused"
+
+
+class InvalidSignatureError(WalletsignError):
+    """A signature does not verify (exit 1)."""
+
+    exit_code = ExitCode.INVALID_SIGNATURE
+    error_type = "invalid_signature"
+
+
+class WalletRejectedError(WalletsignError):
+    """The wallet answered with an error redirect (exit 4)."""
+
+    exit_code = ExitCode.WALLET_REJECTED
+    error_type = "wallet_rejected"
+
+
+class KeystoreError(WalletsignError, OSError):
+    """The keystore is missing something, corrupt, unsafe or locked (exit 5)."""
+
+    exit_code = ExitCode.KEYSTORE
+    error_type = "keystore"
+
+
+class InternalError(WalletsignError):
+    """A bug (exit 70)."""
+
+    exit_code = ExitCode.INTERNAL
+    error_type = "internal"

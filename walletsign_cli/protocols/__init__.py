@@ -1,0 +1,1 @@
+"""What each wallet speaks, built on the crypto core; no click, rich or filesystem."""
