@@ -23,8 +23,8 @@ venv: $(STAMP) ## create .venv and install the project with its test tools
 
 .PHONY: lint
 lint: $(STAMP) ## ruff lint and format check
-	$(BIN)/ruff check walletsign_cli tests bench
-	$(BIN)/ruff format --check walletsign_cli tests bench
+	$(BIN)/ruff check walletsign_cli tests bench scripts
+	$(BIN)/ruff format --check walletsign_cli tests bench scripts
 
 .PHONY: typecheck
 typecheck: $(STAMP) ## mypy --strict
@@ -53,6 +53,14 @@ demo: $(STAMP) ## run a whole deeplink exchange against the simulated wallet
 .PHONY: bench
 bench: $(STAMP) ## print speed ratios measured in one run
 	$(BIN)/python bench/run.py
+
+.PHONY: completions
+completions: $(STAMP) ## regenerate the bash, zsh and fish completions in completions/
+	$(BIN)/python scripts/generate.py completions
+
+.PHONY: docs
+docs: $(STAMP) ## regenerate docs/cli.md from --help
+	$(BIN)/python scripts/generate.py docs
 
 .PHONY: clean
 clean: ## remove .venv and caches
