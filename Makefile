@@ -62,6 +62,14 @@ completions: $(STAMP) ## regenerate the bash, zsh and fish completions in comple
 docs: $(STAMP) ## regenerate docs/cli.md from --help
 	$(BIN)/python scripts/generate.py docs
 
+.PHONY: fuzz
+fuzz: $(STAMP) ## fuzz the parsers with atheris (optional; installs atheris into .venv)
+	@$(BIN)/python -c 'import atheris' 2>/dev/null || \
+		$(BIN)/python -m pip install --quiet --disable-pip-version-check atheris
+	$(BIN)/python fuzz/fuzz_parsers.py -atheris_runs=$(FUZZ_RUNS)
+
+FUZZ_RUNS ?= 200000
+
 .PHONY: clean
 clean: ## remove .venv and caches
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build *.egg-info

@@ -5,6 +5,10 @@ created 0600 inside a 0700 folder (never chmod-ed afterwards), replaced atomical
 (temp file in the same folder, fsync, ``os.replace``) while an inter-process lock is held
 across the whole read-modify-write. A file that cannot be read, parsed or understood is an
 error and is never rewritten.
+
+With a passphrase (``WALLETSIGN_PASSPHRASE`` or ``--passphrase-file``) the secret fields are
+sealed at rest (:mod:`walletsign_cli.core.sealing`): :meth:`Keystore.load` opens them and
+:meth:`Keystore._write` seals them, so no other module ever sees ciphertext.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import math
 import os
+import re
 import sys
 import tempfile
 import time
@@ -20,13 +26,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from walletsign_cli.errors import KeystoreError
+from walletsign_cli.errors import BadInputError, DecryptionError, KeystoreError
 
 VERSION = 1
 SECTIONS = ("keys", "sessions", "requests", "wallets")
 ENV_PATH = "WALLETSIGN_KEYSTORE"
 ENV_LOCK_TIMEOUT = "WALLETSIGN_LOCK_TIMEOUT"
+ENV_PASSPHRASE = "WALLETSIGN_PASSPHRASE"
 DEFAULT_LOCK_TIMEOUT = 10.0
+HEADER = "encryption"
+PASSPHRASE_HINT = f"set {ENV_PASSPHRASE} or pass --passphrase-file PATH (before the subcommand)"
 
 Data = dict[str, Any]
 
@@ -57,39 +66,133 @@ def empty() -> Data:
 
 
 class Keystore:
-    """One keystore file. Cheap to construct; touches the disk only when asked."""
+    """One keystore file. Cheap to construct; touches the disk only when asked.
 
-    def __init__(self, path: Path, *, lock_timeout: float | None = None) -> None:
+    ``passphrase`` (default: ``$WALLETSIGN_PASSPHRASE``) opens an encrypted file and makes
+    every write seal the secrets.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        lock_timeout: float | None = None,
+        passphrase: str | bytes | None = None,
+    ) -> None:
         self.path = path
         if lock_timeout is None:
             raw = os.environ.get(ENV_LOCK_TIMEOUT)
             try:
                 lock_timeout = float(raw) if raw else DEFAULT_LOCK_TIMEOUT
             except ValueError:
-                raise KeystoreError(f"{ENV_LOCK_TIMEOUT} is not a number: {raw!r}") from None
+                lock_timeout = math.nan
+            # nan or inf would wait forever; a negative wait is a typo.
+            if not (math.isfinite(lock_timeout) and lock_timeout >= 0):
+                raise KeystoreError(
+                    f"{ENV_LOCK_TIMEOUT} is not a number of seconds: {raw!r}",
+                    hint=f"for example {ENV_LOCK_TIMEOUT}=30",
+                )
         self.lock_timeout = lock_timeout
+        if passphrase is None:
+            passphrase = os.environ.get(ENV_PASSPHRASE) or None
+        if isinstance(passphrase, str):
+            passphrase = passphrase.encode("utf-8")
+        self._passphrase = passphrase
+
+    def __repr__(self) -> str:
+        return f"Keystore({str(self.path)!r})"  # never the passphrase
 
     @property
     def lock_path(self) -> Path:
         """The lock file beside the keystore."""
         return self.path.with_name(self.path.name + ".lock")
 
+    @property
+    def has_passphrase(self) -> bool:
+        """Whether a passphrase was given (it is never exposed)."""
+        return bool(self._passphrase)
+
     # -- reading -------------------------------------------------------------------------
 
     def load(self) -> Data:
-        """The current document (an empty one if the file does not exist yet)."""
-        try:
-            st = self.path.lstat()
-        except FileNotFoundError:
+        """The current document, secrets opened (an empty one if the file does not exist yet)."""
+        return self._read()[0]
+
+    def load_redacted(self) -> Data:
+        """The current document without any secret field; needs no passphrase."""
+        from walletsign_cli.core.sealing import redact_document
+
+        raw = self._read_raw()
+        if raw is None:
             return empty()
-        except OSError as exc:
-            raise KeystoreError(f"cannot read keystore {self.path}: {exc.strerror}") from None
-        self._check_safe(st)
+        raw.pop(HEADER, None)
+        document: Data = redact_document(raw)
+        return document
+
+    def is_encrypted(self) -> bool:
+        """Whether the file on disk has its secrets sealed under a passphrase."""
+        raw = self._read_raw()
+        return raw is not None and HEADER in raw
+
+    def _read_raw(self) -> Data | None:
+        """The parsed file as stored (``None`` if it does not exist), after the safety checks."""
         try:
-            text = self.path.read_bytes()
+            # O_NONBLOCK: a FIFO planted at the path must not hang us (fstat refuses it below).
+            flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+            fd = os.open(self.path, flags)
+        except FileNotFoundError:
+            return None
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                self._check_safe(self.path.lstat())
             raise KeystoreError(f"cannot read keystore {self.path}: {exc.strerror}") from None
+        try:
+            self._check_safe(os.fstat(fd))
+            with os.fdopen(fd, "rb", closefd=False) as handle:
+                text = handle.read()
+        except OSError as exc:
+            if isinstance(exc, KeystoreError):
+                raise
+            raise KeystoreError(f"cannot read keystore {self.path}: {exc.strerror}") from None
+        finally:
+            os.close(fd)
         return self._parse(text)
+
+    def _read(self) -> tuple[Data, Sealer | None]:
+        """The document with its secrets opened, and the sealer of the file (if encrypted)."""
+        from walletsign_cli.core import sealing
+
+        raw = self._read_raw()
+        if raw is None:
+            return empty(), None
+        header = raw.pop(HEADER, None)
+        sealer = None
+        if header is not None:
+            if not self._passphrase:
+                raise KeystoreError(
+                    f"keystore {self.path} is encrypted and no passphrase was given",
+                    hint=PASSPHRASE_HINT,
+                )
+            try:
+                sealer = sealing.unlock(self._passphrase, header)
+            except DecryptionError:
+                raise KeystoreError(
+                    f"wrong passphrase for keystore {self.path}; nothing was changed",
+                    hint=f"check {ENV_PASSPHRASE} or the --passphrase-file",
+                ) from None
+            except BadInputError as exc:
+                raise KeystoreError(
+                    f"keystore {self.path}: bad 'encryption' header: {exc.message}; "
+                    "it was left untouched"
+                ) from None
+        try:
+            document: Data = sealing.open_document(raw, sealer)
+        except BadInputError as exc:
+            raise KeystoreError(
+                f"keystore {self.path}: {exc.message}; it was left untouched",
+                hint="restore it from a backup, or point --keystore at another file",
+            ) from None
+        return document, sealer
 
     def _check_safe(self, st: os.stat_result) -> None:
         import stat
@@ -111,7 +214,7 @@ class Keystore:
     def _parse(self, text: bytes) -> Data:
         try:
             data = json.loads(text)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise KeystoreError(
                 f"keystore {self.path} is not valid JSON; it was left untouched",
                 hint="restore it from a backup, or point --keystore at another file",
@@ -170,14 +273,39 @@ class Keystore:
     def transaction(self) -> Iterator[Data]:
         """Lock, load, let the caller change the document, then save it if it changed.
 
-        If the block raises, nothing is written.
+        If the block raises, nothing is written. An encrypted file stays encrypted; a new or
+        plaintext file is sealed from this write on when a passphrase was given.
         """
         with self.lock():
-            data = self.load()
+            self._remove_stale_temps()
+            data, sealer = self._read()
             before = json.dumps(data, sort_keys=True)
             yield data
             if json.dumps(data, sort_keys=True) != before:
-                self._write(data)
+                self._write(data, sealer or self._new_sealer())
+
+    def convert(self, *, encrypt: bool) -> bool:
+        """Rewrite the file in place with its secrets sealed (or opened); True if it changed.
+
+        Encrypting needs the passphrase; decrypting needs it too, to open the secrets.
+        """
+        if encrypt and not self._passphrase:
+            raise KeystoreError("no passphrase was given to encrypt with", hint=PASSPHRASE_HINT)
+        with self.lock():
+            self._remove_stale_temps()
+            data, sealer = self._read()
+            exists = self.path.exists()
+            if (not exists and not encrypt) or (exists and (sealer is not None) == encrypt):
+                return False
+            self._write(data, self._new_sealer() if encrypt else None)
+            return True
+
+    def _new_sealer(self) -> Sealer | None:
+        if not self._passphrase:
+            return None
+        from walletsign_cli.core import sealing
+
+        return sealing.derive(self._passphrase, sealing.KdfParams.generate())
 
     def _ensure_folder(self) -> None:
         folder = self.path.parent
@@ -189,19 +317,42 @@ class Keystore:
             except OSError as exc:
                 raise KeystoreError(f"cannot create folder {folder}: {exc.strerror}") from None
 
-    def _write(self, data: Data) -> None:
+    @property
+    def _temp_prefix(self) -> str:
+        return f".{self.path.name}-"
+
+    def _remove_stale_temps(self) -> None:
+        """Delete temp files a killed writer left behind (safe: we hold the lock)."""
+        # mkstemp's random part is 8 characters of [a-z0-9_]; matching it exactly keeps the
+        # temp files of another keystore in the same folder out of reach.
+        pattern = re.compile(re.escape(self._temp_prefix) + r"[a-z0-9_]{8}\.tmp")
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(self.path.parent):
+                if pattern.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)  # noqa: PTH108 - a DirEntry path
+
+    def _write(self, data: Data, sealer: Sealer | None = None) -> None:
+        from walletsign_cli.core import sealing
+
+        document = data
+        if sealer is not None:
+            document = {HEADER: sealer.header(), **sealing.seal_document(data, sealer)}
+        payload = (json.dumps(document, indent=2, sort_keys=True) + "\n").encode("utf-8")
         folder = self.path.parent
-        payload = (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8")
         try:
             # mkstemp creates the file 0600 from birth.
-            fd, tmp = tempfile.mkstemp(prefix=".keystore-", suffix=".tmp", dir=folder)
+            fd, tmp = tempfile.mkstemp(prefix=self._temp_prefix, suffix=".tmp", dir=folder)
         except OSError as exc:
             raise self._write_error(exc) from None
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(payload)
-                handle.flush()
-                os.fsync(handle.fileno())
+            try:
+                view = memoryview(payload)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
             os.replace(tmp, self.path)  # noqa: PTH105 - the atomic step, spelled as such
         except OSError as exc:
             with contextlib.suppress(OSError):
@@ -215,9 +366,10 @@ class Keystore:
                 os.close(dir_fd)
 
     def _write_error(self, exc: OSError) -> KeystoreError:
-        if exc.errno == errno.ENOSPC:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             return KeystoreError(
-                f"disk full while saving keystore {self.path}; the previous file is unchanged"
+                f"disk full while saving keystore {self.path}; the previous file is unchanged",
+                hint="free some space and run the command again",
             )
         return KeystoreError(
             f"cannot save keystore {self.path}: {exc.strerror or exc}; "
@@ -232,8 +384,6 @@ _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012
 
 def check_name(name: str, *, option: str = "--name") -> str:
     """A keystore entry name: 1-64 of ``A-Z a-z 0-9 . _ -``, not starting with ``.`` or ``-``."""
-    from walletsign_cli.errors import BadInputError
-
     if not name or len(name) > 64 or not set(name) <= _NAME_CHARS or name[0] in ".-":
         raise BadInputError(
             f"{option} {name!r} is not a valid name: use 1-64 letters, digits, '.', '_' or '-'"
@@ -273,3 +423,4 @@ def put_dapp_keypair(data: Data, name: str, keypair: X25519KeyPair) -> None:
 
 if TYPE_CHECKING:
     from walletsign_cli.core.box import X25519KeyPair
+    from walletsign_cli.core.sealing import Sealer

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import json
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -153,9 +151,14 @@ def _usage_error(exc: click.UsageError, as_json: bool, debug: bool) -> int:
 
 
 def _fail(code: int, kind: str, message: str, hint: str | None, as_json: bool, debug: bool) -> int:
+    # json and traceback are imported here: a failure can afford them, start-up cannot.
     if debug:
+        import traceback
+
         traceback.print_exc()
     if as_json:
+        import json
+
         error: dict[str, Any] = {"type": kind, "message": message, "exit_code": int(code)}
         if hint:
             error["hint"] = hint
@@ -185,11 +188,23 @@ def _silence_stdout() -> None:
     metavar="PATH",
     help="The keystore file [env WALLETSIGN_KEYSTORE; default: user data dir].",
 )
+@click.option(
+    "--passphrase-file",
+    metavar="PATH",
+    help="Seal the keystore's secrets under the first line of this file "
+    "[env WALLETSIGN_PASSPHRASE].",
+)
 @click.option("--no-color", is_flag=True, help="Plain output (NO_COLOR is honoured too).")
 @click.option("--debug", is_flag=True, help="Show tracebacks [env WALLETSIGN_DEBUG=1].")
 @click.version_option(__version__, "--version", prog_name=PROG, message="%(prog)s %(version)s")
 @click.pass_context
-def cli(ctx: click.Context, keystore_option: str | None, no_color: bool, debug: bool) -> None:
+def cli(
+    ctx: click.Context,
+    keystore_option: str | None,
+    passphrase_file: str | None,
+    no_color: bool,
+    debug: bool,
+) -> None:
     """Craft and verify wallet sign requests: Phantom, Solflare and Backpack deeplinks,
     Immutable X Link, ed25519 and EIP-191 signatures.
 
@@ -203,6 +218,7 @@ def cli(ctx: click.Context, keystore_option: str | None, no_color: bool, debug: 
     """
     ctx.obj = AppContext(
         keystore_option=keystore_option,
+        passphrase_file=passphrase_file,
         no_color=no_color,
         debug=debug or os.environ.get("WALLETSIGN_DEBUG", "") not in ("", "0"),
     )

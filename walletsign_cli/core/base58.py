@@ -4,9 +4,15 @@ Byte-for-byte the encoding of npm ``bs58`` and PyPI ``base58``: each leading zer
 ``1``, the rest is the big-endian integer in base 58. The ``base58`` package converts one digit
 at a time (quadratic); this module splits the number over powers of 58 (divide and conquer),
 so a 64 KB ``signAllTransactions`` answer decodes in milliseconds instead of seconds.
+
+Splitting needs big divisions when encoding, and CPython's ``int`` division is quadratic, so
+large inputs are encoded with :mod:`decimal` (libmpdec divides by Newton iteration and
+multiplies by number-theoretic transform); decoding only multiplies, which ``int`` does well.
 """
 
 from __future__ import annotations
+
+import decimal
 
 from walletsign_cli.errors import BadInputError
 
@@ -62,10 +68,75 @@ def encode_int(n: int) -> str:
     return _encode_rec(n, level, 0)
 
 
+# From this many bytes on, encoding goes through decimal (measured crossover: ~24 KB).
+_DECIMAL_FROM_BYTES = 32 * 1024
+# Chunks of this many bytes become one Decimal directly (int -> Decimal is quadratic).
+_DECIMAL_LEAF_BYTES = 512
+_DEC_POWERS_256: dict[int, decimal.Decimal] = {}
+# _DEC_POWERS[i] = Decimal(58) ** (_CHUNK_DIGITS * 2**i), computed under the exact context.
+_DEC_POWERS: list[decimal.Decimal] = []
+
+
+# Integer arithmetic in this context is exact; any rounding would raise instead.
+_EXACT = decimal.Context(
+    prec=decimal.MAX_PREC,
+    Emax=decimal.MAX_EMAX,
+    Emin=decimal.MIN_EMIN,
+    traps=[decimal.Inexact, decimal.Rounded, decimal.InvalidOperation],
+)
+
+
+def _dec_power(i: int) -> decimal.Decimal:
+    if not _DEC_POWERS:
+        _DEC_POWERS.append(decimal.Decimal(_POWERS[0]))
+    while len(_DEC_POWERS) <= i:
+        _DEC_POWERS.append(_DEC_POWERS[-1] * _DEC_POWERS[-1])
+    return _DEC_POWERS[i]
+
+
+def _bytes_to_decimal(data: bytes) -> decimal.Decimal:
+    if len(data) <= _DECIMAL_LEAF_BYTES:
+        return decimal.Decimal(int.from_bytes(data, "big"))
+    low = _DECIMAL_LEAF_BYTES
+    while 2 * low < len(data):
+        low *= 2
+    power = _DEC_POWERS_256.get(low)
+    if power is None:
+        power = _DEC_POWERS_256[low] = decimal.Decimal(256) ** low
+    return _bytes_to_decimal(data[:-low]) * power + _bytes_to_decimal(data[-low:])
+
+
+def _decimal_digits(x: decimal.Decimal, level: int, width: int, out: list[str]) -> None:
+    """Append the digits of ``x`` (``x < 58**_digits(level+1)``), left-padded to ``width``."""
+    if level < 0 or x < _dec_power(0):
+        s = _encode_small(int(x))
+        out.append(s.rjust(width, "1") if width else s)
+    elif not width and x < _dec_power(level):
+        _decimal_digits(x, level - 1, 0, out)
+    else:
+        q, r = divmod(x, _dec_power(level))
+        k = _digits(level)
+        _decimal_digits(q, level - 1, width - k if width else 0, out)
+        _decimal_digits(r, level - 1, k, out)
+
+
+def _encode_decimal(data: bytes) -> str:
+    out: list[str] = []
+    with decimal.localcontext(_EXACT):
+        x = _bytes_to_decimal(data)
+        level = 0
+        while _dec_power(level + 1) <= x:
+            level += 1
+        _decimal_digits(x, level, 0, out)
+    return "".join(out)
+
+
 def encode(data: bytes) -> str:
     """Encode bytes as base58 (Bitcoin alphabet)."""
     stripped = data.lstrip(b"\0")
     zeros = len(data) - len(stripped)
+    if len(stripped) >= _DECIMAL_FROM_BYTES:
+        return "1" * zeros + _encode_decimal(stripped)
     return "1" * zeros + encode_int(int.from_bytes(stripped, "big"))
 
 

@@ -1,0 +1,95 @@
+"""``walletsign decrypt``: open a MetaMask / Immutable Link x25519-xsalsa20-poly1305 object."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import click
+
+from walletsign_cli.cli.output import emit_json, json_option, note
+from walletsign_cli.errors import BadInputError
+from walletsign_cli.limits import MAX_PAYLOAD_BYTES
+
+_PRIVATE_KEY = re.compile(r"(?:0[xX])?([0-9a-fA-F]{64})")
+
+
+@click.command()
+@click.argument("file", metavar="FILE|-")
+@click.option(
+    "--private-key",
+    metavar="HEX",
+    help="The recipient's 32-byte Ethereum private key in hex (visible in shell history).",
+)
+@click.option(
+    "--private-key-file",
+    metavar="PATH|-",
+    help="Read the hex private key from this file ('-': stdin); keeps it out of shell history.",
+)
+@json_option
+def command(
+    file: str, private_key: str | None, private_key_file: str | None, as_json: bool
+) -> None:
+    """Decrypt an eth_decrypt object with the recipient's Ethereum private key.
+
+    FILE holds the {version, nonce, ephemPublicKey, ciphertext} JSON (or the 0x-hex of it
+    that eth_decrypt receives); both the plain form and eth-sig-util's encryptSafely padded
+    form open. The plaintext is printed on stdout as it is. The raw private key is the x25519
+    secret, as in eth-sig-util. MetaMask has deprecated eth_getEncryptionPublicKey and
+    eth_decrypt (not provably secure); use this for compatibility only.
+
+    \b
+    Examples:
+      walletsign decrypt --private-key-file key.hex note.enc.json
+      walletsign encrypt --public-key KEY --message hi \\
+          | walletsign decrypt --private-key-file key.hex -
+      walletsign decrypt --private-key-file - note.enc.json --json < key.hex
+    """
+    from walletsign_cli.cli.inputs import read_file_bytes
+    from walletsign_cli.core import metamask
+
+    if (private_key is None) == (private_key_file is None):
+        raise click.UsageError("give exactly one of --private-key or --private-key-file")
+    if file == "-" and private_key_file == "-":
+        raise click.UsageError("FILE and --private-key-file cannot both be read from stdin")
+
+    if private_key_file is not None:
+        key_bytes = read_file_bytes(private_key_file, 4096, "--private-key-file")
+        secret = _parse_private_key(key_bytes.decode("ascii", "replace"), "--private-key-file")
+    else:
+        assert private_key is not None  # noqa: S101 - checked above
+        secret = _parse_private_key(private_key, "--private-key")
+
+    raw = read_file_bytes(file, MAX_PAYLOAD_BYTES, "FILE")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadInputError("FILE is not UTF-8 JSON") from None
+    encrypted = metamask.parse_encrypted(text)
+    result = metamask.decrypt_any(encrypted, secret)
+
+    if as_json:
+        emit_json({"plaintext": result.plaintext, "padded": result.padded})
+        return
+    ends_line = result.plaintext.endswith("\n") or not _stdout_is_terminal()
+    click.echo(result.plaintext, nl=not ends_line)
+    if result.padded:
+        note("opened eth-sig-util's padded (encryptSafely) form")
+
+
+def _parse_private_key(text: str, name: str) -> bytes:
+    # Never echo any of it back: it is the user's Ethereum private key.
+    match = _PRIVATE_KEY.fullmatch(text.strip())
+    if match is None:
+        raise BadInputError(
+            f"{name} is not a 32-byte hex private key (64 hex digits, 0x optional)",
+            hint="this is the Ethereum private key whose encryption key the sender used",
+        )
+    return bytes.fromhex(match.group(1))
+
+
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False

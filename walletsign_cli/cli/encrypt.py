@@ -1,0 +1,97 @@
+"""``walletsign encrypt``: MetaMask / Immutable Link x25519-xsalsa20-poly1305 encryption."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from walletsign_cli.cli.output import emit, json_option, note
+from walletsign_cli.errors import BadInputError
+from walletsign_cli.limits import MAX_MESSAGE_BYTES, check_size
+
+
+@click.command()
+@click.option(
+    "--public-key",
+    required=True,
+    metavar="B64",
+    help="The recipient's base64 encryption key (eth_getEncryptionPublicKey, link.getPublicKey).",
+)
+@click.option("--message", metavar="TEXT", help="The text to encrypt.")
+@click.option(
+    "--message-file",
+    metavar="PATH|-",
+    help="Encrypt this file's UTF-8 text, byte for byte ('-': read stdin).",
+)
+@click.option(
+    "--pad",
+    is_flag=True,
+    help="eth-sig-util encryptSafely: pad to a multiple of 2048 bytes to hide the length.",
+)
+@json_option
+def command(
+    public_key: str, message: str | None, message_file: str | None, pad: bool, as_json: bool
+) -> None:
+    """Encrypt a message to an eth_getEncryptionPublicKey / link.getPublicKey key.
+
+    Writes the {version, nonce, ephemPublicKey, ciphertext} object that eth_decrypt takes,
+    exactly as @metamask/eth-sig-util encrypt (or, with --pad, encryptSafely) builds it,
+    on one line of stdout (text mode and --json print the same object). Each run uses a
+    fresh ephemeral key and nonce. MetaMask has deprecated eth_getEncryptionPublicKey and
+    eth_decrypt (not provably secure); use this for compatibility only.
+
+    \b
+    Examples:
+      walletsign encrypt --public-key C5YMNdqE4kLgxQhJO1MfuQcHP5hjVSXzamzd/TxlR0U= \\
+          --message 'My name is Satoshi Buterin'
+      walletsign encrypt --public-key KEY --message-file note.txt --pad > note.enc.json
+      echo -n secret | walletsign encrypt --public-key KEY --message-file - --json
+    """
+    from walletsign_cli.cli.inputs import read_file_bytes
+    from walletsign_cli.core import metamask
+
+    if (message is None) == (message_file is None):
+        raise click.UsageError("give exactly one of --message or --message-file")
+    recipient = _parse_public_key(public_key)
+    if message_file is not None:
+        raw = read_file_bytes(message_file, MAX_MESSAGE_BYTES, "--message-file")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadInputError(
+                "--message-file is not UTF-8 text (eth_decrypt only returns text)"
+            ) from None
+    else:
+        assert message is not None  # noqa: S101 - checked above
+        text = message
+    try:
+        plaintext = text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadInputError("--message is not valid UTF-8 text") from None
+    check_size(len(plaintext), MAX_MESSAGE_BYTES, "--message")
+
+    if pad:
+        encrypted = metamask.encrypt_safely(recipient, text)
+    else:
+        encrypted = metamask.encrypt(recipient, plaintext)
+    # JSON.stringify form on one line: the artefact, in text mode and with --json alike.
+    emit(json.dumps(encrypted.to_json(), separators=(",", ":")))
+    if not as_json:
+        form = "padded (encryptSafely)" if pad else "unpadded"
+        note(f"encrypted {len(plaintext):,} bytes to {public_key.strip()}, {form}")
+
+
+def _parse_public_key(text: str) -> bytes:
+    from walletsign_cli.core.metamask import b64decode
+
+    body = text.strip()
+    if body[:2] in ("0x", "0X"):
+        raise BadInputError(
+            "--public-key looks like hex; it must be the base64 x25519 key",
+            hint="eth_getEncryptionPublicKey and link.getPublicKey return 44 base64 characters",
+        )
+    raw = b64decode(body, name="--public-key")
+    if len(raw) != 32:
+        raise BadInputError(f"--public-key must be 32 bytes of base64, got {len(raw)} bytes")
+    return raw

@@ -1,0 +1,74 @@
+"""``walletsign sign-url --wallet immutable``: the Immutable X Link ``link.sign`` request.
+
+``sign-url`` calls :func:`sign_immutable` when ``--wallet immutable`` is given. Link has no URL
+form for ``sign``: the SDK opens the bare Link origin and posts the request to it once Link
+reports ``ready``, so the output is that origin and that postMessage object.
+"""
+
+from __future__ import annotations
+
+import json
+
+from walletsign_cli.cli.output import emit, emit_json, note, warn
+from walletsign_cli.errors import BadInputError
+from walletsign_cli.limits import MAX_MESSAGE_BYTES, check_size
+
+
+def sign_immutable(
+    *, message: str | None, description: str | None, env: str, as_json: bool
+) -> None:
+    """Print the Link origin and the ``link.sign`` request the SDK posts to it.
+
+    Immutable X was sunset in February 2026, so this builds and checks the documented format
+    (archived signatures still verify) rather than reaching a live service.
+
+    Both fields must be non-empty (Link's NonEmptyString), and Immutable X's own
+    key-derivation and key-linking texts are refused (exit 3) as Link refuses them.
+    """
+    from walletsign_cli.protocols.immutable import build_sign_request
+
+    if message is None:
+        raise BadInputError(
+            "--message is required with --wallet immutable",
+            hint="add --message TEXT --description TEXT",
+        )
+    if description is None:
+        raise BadInputError(
+            "--description is required with --wallet immutable",
+            hint="Link shows the description to the user as the reason for the request",
+        )
+    for value, name in ((message, "--message"), (description, "--description")):
+        try:
+            size = len(value.encode("utf-8"))
+        except UnicodeEncodeError:
+            raise BadInputError(f"{name} is not valid UTF-8 text") from None
+        check_size(size, MAX_MESSAGE_BYTES, name)
+
+    request = build_sign_request(
+        message, description, env=env, message_name="--message", description_name="--description"
+    )
+    if not description.strip():
+        warn("--description is only whitespace; Link shows it to the user as the reason")
+    if message.startswith(("0x", "0X")):
+        # research/ethereum.md §2: ethers signMessage(string) signs UTF-8, not the hex bytes.
+        warn("Link presumably signs --message as UTF-8 text, not as the bytes of its hex")
+
+    if as_json:
+        emit_json(
+            {
+                "wallet": "immutable",
+                "method": "sign",
+                "link_url": request.link_url,
+                "request": request.params(),
+                "env": request.env,
+                "post_message": request.post_message(),
+            }
+        )
+        return
+    emit(request.link_url)
+    emit(json.dumps(request.post_message(), ensure_ascii=False))
+    note("line 1: the Link origin the SDK opens for link.sign (the request is never in a URL)")
+    note('line 2: the request the SDK posts to that window once Link posts "ready"')
+    note('Link answers {"result": "0x<65 bytes>"}, an EIP-191 personal_sign by the user\'s wallet')
+    note("Immutable X was sunset in February 2026: this is the documented format, not a live call")
+    note("check an answer with: walletsign verify --address 0x... --signature 0x... --message ...")

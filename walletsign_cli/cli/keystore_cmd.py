@@ -1,0 +1,140 @@
+"""``walletsign keystore``: where the keystore is, what it holds, and sealing it at rest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from walletsign_cli.cli.context import app
+from walletsign_cli.cli.output import emit, emit_json, json_option, note
+
+
+@click.group()
+def command() -> None:
+    """Inspect the keystore, or encrypt and decrypt its secrets in place.
+
+    \b
+    Examples:
+      walletsign keystore path
+      walletsign keystore list --json
+      WALLETSIGN_PASSPHRASE=... walletsign keystore encrypt
+      walletsign --passphrase-file ~/.walletsign-pass keystore decrypt
+    """
+
+
+@command.command("path")
+@json_option
+def path_command(as_json: bool) -> None:
+    """Print the keystore's path (and whether it exists and is encrypted).
+
+    \b
+    Examples:
+      walletsign keystore path
+      walletsign --keystore ./ks.json keystore path --json
+    """
+    store = app().keystore()
+    exists = store.path.exists()
+    encrypted = store.is_encrypted()
+    if as_json:
+        emit_json({"keystore": str(store.path), "exists": exists, "encrypted": encrypted})
+        return
+    emit(str(store.path))
+    if not exists:
+        note("the keystore does not exist yet; keygen or connect-url creates it")
+    elif encrypted:
+        note("its secrets are encrypted under a passphrase")
+
+
+@command.command("list")
+@json_option
+def list_command(as_json: bool) -> None:
+    """List the names of the keys, sessions, wallets and pending requests (never a secret).
+
+    Works on an encrypted keystore without the passphrase: names are not sealed.
+
+    \b
+    Examples:
+      walletsign keystore list
+      walletsign keystore list --json | jq '.sessions[].name'
+    """
+    store = app().keystore()
+    data = store.load_redacted()
+    listing: dict[str, Any] = {
+        "keystore": str(store.path),
+        "encrypted": store.is_encrypted(),
+        "keys": [
+            {"name": name, "public_key": _field(entry, "public_key")}
+            for name, entry in sorted(data["keys"].items())
+        ],
+        "sessions": [
+            {
+                "name": name,
+                "wallet": _field(entry, "wallet"),
+                "public_key": _field(entry, "public_key"),
+                "dapp_key": _field(entry, "dapp_key"),
+            }
+            for name, entry in sorted(data["sessions"].items())
+        ],
+        "wallets": [
+            {"name": name, "account_public_key": _field(entry, "account_public_key")}
+            for name, entry in sorted(data["wallets"].items())
+        ],
+        "pending_requests": sum(
+            1
+            for entry in data["requests"].values()
+            if isinstance(entry, dict) and not entry.get("answered_at")
+        ),
+    }
+    if as_json:
+        emit_json(listing)
+        return
+    for section in ("keys", "sessions", "wallets"):
+        click.echo(f"{section}:")
+        for item in listing[section]:
+            details = "  ".join(f"{k}={v}" for k, v in item.items() if k != "name" and v)
+            click.echo(f"  {item['name']}  {details}".rstrip())
+    click.echo(f"pending requests: {listing['pending_requests']}")
+
+
+@command.command("encrypt")
+@json_option
+def encrypt_command(as_json: bool) -> None:
+    """Seal the keystore's secrets under the passphrase, in place and atomically.
+
+    The passphrase comes from WALLETSIGN_PASSPHRASE or the global --passphrase-file; every
+    later command needs it too. Only the secret fields are sealed; names stay readable.
+
+    \b
+    Examples:
+      WALLETSIGN_PASSPHRASE='correct horse' walletsign keystore encrypt
+      walletsign --passphrase-file ~/.walletsign-pass keystore encrypt --json
+    """
+    _convert(encrypt=True, as_json=as_json)
+
+
+@command.command("decrypt")
+@json_option
+def decrypt_command(as_json: bool) -> None:
+    """Store the keystore's secrets in plain text again (mode 0600), in place and atomically.
+
+    \b
+    Examples:
+      WALLETSIGN_PASSPHRASE='correct horse' walletsign keystore decrypt
+    """
+    _convert(encrypt=False, as_json=as_json)
+
+
+def _convert(*, encrypt: bool, as_json: bool) -> None:
+    store = app().keystore()
+    changed = store.convert(encrypt=encrypt)
+    if as_json:
+        emit_json({"keystore": str(store.path), "encrypted": encrypt, "changed": changed})
+        return
+    emit(str(store.path))
+    state = "encrypted" if encrypt else "decrypted (plain text, mode 0600)"
+    note(f"the keystore is {state}" if changed else f"the keystore was already {state}")
+
+
+def _field(entry: Any, key: str) -> Any:
+    return entry.get(key) if isinstance(entry, dict) else None

@@ -1,0 +1,217 @@
+"""``walletsign listen``: serve the redirect link, so a real phone's answer lands here.
+
+Also the small API that ``connect-url --listen`` and ``sign-url --listen`` use::
+
+    with open_listener(host, port, path, timeout) as listener:
+        ...build the deeplink with redirect_link=listener.redirect_link, print it...
+        code = finish(listener.wait(), key=..., session=..., no_save=..., as_json=...)
+
+The phone's page reflects the decoded outcome: the listener keeps the answering connection
+open, :func:`finish` decodes in this (the main) thread, where the keystore and click context
+live, and then replies "approved" / "rejected: …" / "could not decode" on that connection
+before returning or re-raising. A connection ``finish`` never answered gets a neutral page
+when the ``with`` block ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import click
+
+from walletsign_cli.cli.completion import complete_keys, complete_sessions
+from walletsign_cli.cli.output import emit, emit_json_line, json_option, note, warn
+from walletsign_cli.errors import ExitCode, InvalidSignatureError, WalletRejectedError
+from walletsign_cli.listener import (
+    DEFAULT_HOST,
+    DEFAULT_PATH,
+    DEFAULT_TIMEOUT,
+    Listener,
+    Page,
+    approved_page,
+    is_loopback,
+    is_wildcard,
+    rejected_page,
+    undecodable_page,
+    unverified_page,
+)
+
+# The listeners open in this process, so finish(url) can find the connection to answer.
+_OPEN: list[Listener] = []
+
+
+@contextlib.contextmanager
+def open_listener(
+    host: str = DEFAULT_HOST,
+    port: int = 0,
+    path: str = DEFAULT_PATH,
+    timeout: float = DEFAULT_TIMEOUT,
+    *,
+    link_host: str | None = None,
+) -> Iterator[Listener]:
+    """Bind a listener (``.redirect_link``, ``.wait()``) and close it when the block ends.
+
+    Binding errors and a ``wait()`` timeout raise :class:`BadInputError` (exit 3). A
+    non-loopback ``host`` gets a note on stderr: the phone must reach that address.
+    """
+    listener = Listener(host, port, path, timeout, link_host=link_host)
+    if not is_loopback(host):
+        warn(
+            f"listening on {host}: the phone must reach this address, which needs the "
+            "same network; anyone there who learns the link can answer it"
+        )
+        if is_wildcard(host) and link_host is None:
+            warn(
+                f"the link shows {host}, which a phone cannot open: replace it with this "
+                "machine's LAN address, or pass --host LAN_IP (or --link-host LAN_IP)"
+            )
+    _OPEN.append(listener)
+    try:
+        with listener:
+            yield listener
+    finally:
+        _OPEN.remove(listener)
+
+
+def finish(
+    url: str,
+    *,
+    key: str | None,
+    session: str | None,
+    no_save: bool,
+    as_json: bool,
+    listener: Listener | None = None,
+) -> int:
+    """Decode ``url`` exactly as ``decode-redirect`` does, answer the phone, print the result.
+
+    Returns decode-redirect's exit code; its errors are re-raised after the phone got the
+    "could not decode" page (or "rejected: …" for a wallet error redirect).
+    """
+    from walletsign_cli.cli.decode_redirect import decode_redirect, report
+
+    target = listener or next((item for item in _OPEN if item.pending_url == url), None)
+    page: Page = undecodable_page()
+    try:
+        result = decode_redirect(url, key=key, session=session, no_save=no_save)
+        code = report(result, as_json=as_json)
+        page = _page_for(code, result)
+        return code
+    except WalletRejectedError as exc:
+        page = rejected_page(exc.message)
+        raise
+    except InvalidSignatureError:
+        page = unverified_page()
+        raise
+    finally:
+        if target is not None:
+            target.reply(page)
+
+
+def _page_for(code: int, result: object) -> Page:
+    if code == ExitCode.OK:
+        return approved_page()
+    if code == ExitCode.WALLET_REJECTED:
+        reason = getattr(result, "error_message", None) or getattr(result, "error_name", None)
+        return rejected_page(str(reason or "the wallet sent an error"))
+    if code == ExitCode.INVALID_SIGNATURE:
+        return unverified_page()
+    return undecodable_page()
+
+
+@click.command()
+@click.option(
+    "--host",
+    default=DEFAULT_HOST,
+    show_default=True,
+    help="Address to bind. Another one (a LAN IP, 0.0.0.0) lets a phone on the same network in.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="Port to bind; 0 picks a free one (the printed link shows it).",
+)
+@click.option(
+    "--path",
+    default=DEFAULT_PATH,
+    show_default=True,
+    help="Suffix of the link's path, after the random token.",
+)
+@click.option(
+    "--link-host",
+    metavar="HOST",
+    help="Host to show in the printed link (default: --host), e.g. the LAN IP with 0.0.0.0.",
+)
+@click.option(
+    "--once",
+    is_flag=True,
+    default=True,
+    help="Stop after the first answer (the default and only mode).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help="Seconds to wait for the answer before giving up (exit 3).",
+)
+@click.option(
+    "--key",
+    metavar="NAME",
+    shell_complete=complete_keys,
+    help="The dapp key that opens a connect answer (default: try every stored key).",
+)
+@click.option(
+    "--session",
+    metavar="NAME",
+    shell_complete=complete_sessions,
+    help="Name to save a connect answer's session under (default: the wallet's name).",
+)
+@click.option("--no-save", is_flag=True, help="Decode only; do not save the session.")
+@json_option
+def command(
+    host: str,
+    port: int,
+    path: str,
+    link_host: str | None,
+    once: bool,
+    timeout: float,
+    key: str | None,
+    session: str | None,
+    no_save: bool,
+    as_json: bool,
+) -> None:
+    """Serve the redirect link and decode the wallet's answer when the phone opens it.
+
+    Prints the link to pass as --redirect-link as the first line of stdout (with --json,
+    JSON Lines: {"redirect_link"} first, then the decoded result), waits for the wallet's
+    redirect over HTTP, answers the phone with a short page, and decodes the answer exactly
+    as decode-redirect does: same output, --json and exit code; a connect answer saves the
+    session. Binds 127.0.0.1 on an unguessable path; a real phone needs --host with an
+    address it can reach on the same network.
+
+    \b
+    Examples:
+      walletsign listen --port 8765
+      walletsign connect-url --wallet phantom --app-url https://example.com \\
+          --redirect-link http://127.0.0.1:8765/TOKEN/cb --qr
+      walletsign listen --host 192.168.1.20 --timeout 600 --json
+    """
+    with open_listener(host, port, path, timeout, link_host=link_host) as listener:
+        if as_json:
+            emit_json_line({"redirect_link": listener.redirect_link})
+        else:
+            emit(listener.redirect_link)
+        note(
+            f"waiting up to {timeout:g} s for the wallet's answer on that link "
+            "(pass it as --redirect-link; Ctrl-C to stop)"
+        )
+        url = listener.wait()
+        note("received an answer")
+        code = finish(
+            url, key=key, session=session, no_save=no_save, as_json=as_json, listener=listener
+        )
+    if code:
+        click.get_current_context().exit(code)

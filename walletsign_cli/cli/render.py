@@ -1,0 +1,194 @@
+"""Drawing for humans on stderr: parameter tables (rich) and QR codes (qrcode).
+
+rich and qrcode are imported inside the functions that draw, so commands that never draw do
+not pay for them. Text from users or wallets is always passed as ``rich.text.Text`` (never as
+markup), and nothing is drawn when stderr is not a terminal.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from walletsign_cli.cli.output import color_enabled, stderr_is_terminal
+from walletsign_cli.errors import BadInputError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+Rows = Sequence[tuple[str, str]]
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console(
+        file=sys.stderr,
+        no_color=not color_enabled(),
+        highlight=False,
+        markup=False,
+        emoji=False,
+        soft_wrap=False,
+    )
+
+
+def abbreviate(text: str, keep: int = 12) -> str:
+    """``abcdef…wxyz`` for long opaque values in a table."""
+    if len(text) <= 2 * keep + 1:
+        return text
+    return f"{text[:keep]}…{text[-keep // 2 :]} ({len(text)} chars)"
+
+
+def show_tables(tables: Sequence[tuple[str, Rows]]) -> None:
+    """Two-column tables on stderr, only when stderr is a terminal."""
+    if not stderr_is_terminal() or not tables:
+        return
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    console = _console()
+    for title, rows in tables:
+        table = Table(
+            title=Text(title),
+            box=box.SIMPLE,
+            show_header=False,
+            title_justify="left",
+        )
+        table.add_column("name", style="bold", no_wrap=True)
+        table.add_column("value", overflow="fold")
+        for name, value in rows:
+            table.add_row(Text(name), Text(value))
+        console.print(table)
+
+
+def payload_rows(payload: dict[str, Any]) -> list[tuple[str, str]]:
+    """A decrypted payload as table rows, long opaque values shortened."""
+    import json
+
+    rows: list[tuple[str, str]] = []
+    for name, value in payload.items():
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        rows.append((name, abbreviate(text) if name in ("session", "data", "payload") else text))
+    return rows
+
+
+# -- QR codes --------------------------------------------------------------------------------
+
+
+def make_qr(url: str) -> Any:
+    """A fitted QR code of ``url``; exit 3 (not a crash) when it cannot fit in one."""
+    import qrcode
+    import qrcode.constants
+    from qrcode.exceptions import DataOverflowError
+
+    # Medium error correction scans best; fall back to Low to fit longer links.
+    for level in (qrcode.constants.ERROR_CORRECT_M, qrcode.constants.ERROR_CORRECT_L):
+        qr = qrcode.QRCode(error_correction=level, border=2)
+        qr.add_data(url.encode("utf-8"))
+        try:
+            qr.make(fit=True)
+        except DataOverflowError:
+            continue
+        return qr
+    raise BadInputError(
+        f"the URL is {len(url):,} characters, too long for a QR code (at most 2,953 bytes)",
+        hint="shorten the message or transactions, or send the link another way",
+    )
+
+
+def check_qr_file(path: str) -> str:
+    """Validate ``--qr-file`` before anything is written: ``.svg``, or ``.png`` with pypng."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".svg":
+        return "svg"
+    if suffix == ".png":
+        if not _pypng_available():
+            raise BadInputError(
+                "--qr-file: writing .png needs the pypng package, which is not installed",
+                hint="write an .svg instead, or pip install pypng",
+            )
+        return "png"
+    raise BadInputError(f"--qr-file must end in .svg or .png, got {path!r}")
+
+
+def _pypng_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("png") is not None
+
+
+def write_qr_file(qr: Any, path: str) -> None:
+    """Write the QR code as SVG or PNG (pure Python writers only)."""
+    kind = check_qr_file(path)
+    if kind == "svg":
+        from qrcode.image.svg import SvgPathImage
+
+        image = qr.make_image(image_factory=SvgPathImage)
+    else:
+        from qrcode.image.pure import PyPNGImage
+
+        image = qr.make_image(image_factory=PyPNGImage)
+    try:
+        with open(path, "wb") as handle:  # noqa: PTH123 - a user-given path
+            image.save(handle)
+    except OSError as exc:
+        raise BadInputError(f"--qr-file: cannot write {path}: {exc.strerror}") from None
+
+
+def print_qr(qr: Any) -> None:
+    """Draw the QR code on stderr with half blocks, light modules lit (scans on dark themes)."""
+    matrix: list[list[bool]] = qr.get_matrix()
+    lines: list[str] = []
+    for top in range(0, len(matrix), 2):
+        upper = matrix[top]
+        lower = matrix[top + 1] if top + 1 < len(matrix) else [True] * len(upper)
+        chars = []
+        for a, b in zip(upper, lower, strict=True):
+            chars.append(" ▄▀█"[(not a) * 2 + (not b)])
+        lines.append("".join(chars))
+    click.echo("\n".join(lines), err=True)
+
+
+# -- a built request, for humans or --json ---------------------------------------------------
+
+
+def prepare_qr(url: str, *, qr: bool, qr_file: str | None) -> Any:
+    """The QR code to draw or write, checked before the keystore changes (``None``: none)."""
+    if qr_file is not None:
+        check_qr_file(qr_file)
+    if not qr and qr_file is None:
+        return None
+    return make_qr(url)
+
+
+def present_request(
+    document: dict[str, Any],
+    *,
+    as_json: bool,
+    tables: Sequence[tuple[str, Rows]],
+    warnings: Sequence[str],
+    qr: Any,
+    draw_qr: bool,
+    qr_file: str | None,
+) -> None:
+    """The URL (or the JSON document) on stdout; warnings, tables and the QR code on stderr."""
+    from walletsign_cli.cli.output import emit, emit_json, note, warn
+
+    for text in warnings:
+        warn(text)
+    if qr is not None and qr_file is not None:
+        write_qr_file(qr, qr_file)
+    if as_json:
+        emit_json(document)
+    else:
+        emit(str(document["url"]))
+        show_tables(tables)
+    if qr is not None and draw_qr:
+        print_qr(qr)
+    if qr_file is not None:
+        note(f"wrote the QR code to {qr_file}")

@@ -1,0 +1,393 @@
+"""``walletsign sign-url``: an encrypted signMessage or transaction deeplink for a session.
+
+Also the session helpers ``disconnect-url`` shares: resolving a saved session, its shared
+secret and its deeplink base.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from walletsign_cli.cli.completion import complete_sessions
+from walletsign_cli.cli.output import json_option
+from walletsign_cli.errors import BadInputError, KeystoreError
+from walletsign_cli.keystore import Data
+from walletsign_cli.protocols import deeplink
+
+SESSION_FIELDS = ("dapp_key", "wallet_encryption_public_key", "public_key", "session")
+
+
+def timestamp() -> str:
+    """UTC now, ISO 8601 to the microsecond, so that "most recent" is well defined."""
+    import datetime as _dt
+
+    now = _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds")
+    return now.replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Session:
+    """A saved session, ready to encrypt requests for."""
+
+    name: str
+    wallet: str | None
+    base_url: str | None
+    token: str
+    dapp: Any  # X25519KeyPair
+    shared: Any  # SharedSecret
+
+
+def resolve_session(data: Data, name: str | None, *, option: str = "--session") -> Session:
+    """The session ``name`` (default: the most recently saved one); exit 5 if missing."""
+    from walletsign_cli.core.box import X25519PublicKey
+    from walletsign_cli.keystore import check_name, dapp_keypair
+
+    sessions = data["sessions"]
+    if name is None:
+        if not sessions:
+            raise KeystoreError(
+                "no session is saved yet",
+                hint="run walletsign connect-url, then walletsign decode-redirect on the answer",
+            )
+        name = max(sessions, key=lambda n: (str(sessions[n].get("created_at", "")), n))
+    else:
+        check_name(name, option=option)
+        if name not in sessions:
+            known = ", ".join(sorted(sessions)) or "none"
+            raise KeystoreError(
+                f"{option}: no session named {name!r} in the keystore (known: {known})",
+                hint="decode the wallet's connect answer with decode-redirect to save one",
+            )
+    entry = sessions[name]
+    missing = [f for f in SESSION_FIELDS if not isinstance(entry.get(f), str)]
+    if missing:
+        raise KeystoreError(f"session {name!r} is incomplete: no {', '.join(missing)}")
+    dapp = dapp_keypair(data, entry["dapp_key"], option=f"session {name!r}")
+    wallet_pk = X25519PublicKey.from_base58(
+        entry["wallet_encryption_public_key"], name=f"session {name!r} wallet key"
+    )
+    return Session(
+        name=name,
+        wallet=entry.get("wallet"),
+        base_url=entry.get("base_url"),
+        token=entry["session"],
+        dapp=dapp,
+        shared=deeplink.connect_shared(wallet_pk, dapp),
+    )
+
+
+def base_url_for(session: Session, wallet: str | None, base_url: str | None) -> str:
+    """``--base-url`` > ``--wallet``'s universal link > the session's base > its wallet's."""
+    if base_url is not None:
+        return deeplink.normalize_base_url(base_url)
+    if wallet is not None and wallet != session.wallet:
+        return deeplink.WALLETS[wallet].universal_base
+    if session.base_url:
+        return session.base_url
+    if session.wallet in deeplink.WALLETS:
+        return deeplink.WALLETS[session.wallet].universal_base
+    raise BadInputError(
+        f"session {session.name!r} has no deeplink base for wallet {session.wallet!r}",
+        hint="pass --base-url (e.g. https://wallet.example/ul/v1/)",
+    )
+
+
+def request_tables(
+    request: deeplink.DeeplinkRequest, extra: list[tuple[str, str]] | None = None
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The parameter table and the decrypted payload table of a built request."""
+    from walletsign_cli.cli.render import abbreviate, payload_rows
+
+    params = [(k, abbreviate(v) if k == "payload" else v) for k, v in request.params]
+    tables: list[tuple[str, list[tuple[str, str]]]] = [(f"{request.method} parameters", params)]
+    if request.payload is not None:
+        tables.append(("payload (decrypted)", payload_rows(request.payload) + (extra or [])))
+    return tables
+
+
+def wallet_warnings(method: str, wallet: str | None) -> list[str]:
+    """Warnings about a method a wallet has retired."""
+    info = deeplink.WALLETS.get(wallet or "")
+    if info is not None and method in info.deprecated:
+        return [
+            f"{info.name} deprecated {method}; use signTransaction (or signAllTransactions) "
+            "and send the signed transaction yourself"
+        ]
+    return []
+
+
+def remember_request(
+    data: Data,
+    request: deeplink.DeeplinkRequest,
+    session: Session,
+    wallet: str | None,
+    redirect_link: str,
+    extra: dict[str, Any],
+) -> None:
+    """Store the request under its nonce so ``decode-redirect`` can match the answer."""
+    assert request.nonce is not None  # noqa: S101 - encrypted requests always have one
+    data["requests"][request.nonce] = {
+        "method": request.method,
+        "session_name": session.name,
+        "wallet": wallet,
+        "redirect_link": redirect_link,
+        "created_at": timestamp(),
+        **extra,
+    }
+
+
+def _message_bytes(message: str | None, message_hex: str | None, message_file: str | None) -> bytes:
+    from walletsign_cli.cli.inputs import parse_hex, read_file_bytes
+    from walletsign_cli.limits import MAX_MESSAGE_BYTES, check_size
+
+    if message is not None:
+        raw = message.encode("utf-8")
+        check_size(len(raw), MAX_MESSAGE_BYTES, "--message")
+    elif message_hex is not None:
+        check_size(len(message_hex), 2 * MAX_MESSAGE_BYTES + 2, "--message-hex")
+        raw = parse_hex(message_hex, "--message-hex")
+    else:
+        assert message_file is not None  # noqa: S101 - checked by the caller
+        raw = read_file_bytes(message_file, MAX_MESSAGE_BYTES, "--message-file")
+    if not raw:
+        raise BadInputError("the message is empty")
+    return raw
+
+
+def _transactions(values: tuple[str, ...]) -> list[str]:
+    from walletsign_cli.core import base58
+    from walletsign_cli.limits import MAX_PAYLOAD_BYTES, check_size
+
+    out = []
+    for value in values:
+        text = value.strip()
+        check_size(len(text), MAX_PAYLOAD_BYTES, "--transaction")
+        if any(c in "+/=" for c in text):
+            raise BadInputError(
+                "--transaction is not base58 (it looks like base64, the most common mistake "
+                "in the wild)",
+                hint="serialize the transaction and encode it with bs58, not base64",
+            )
+        if not base58.decode(text, name="--transaction"):
+            raise BadInputError("--transaction is empty")
+        out.append(text)
+    return out
+
+
+def _immutable(
+    message: str | None,
+    others: dict[str, Any],
+    description: str | None,
+    env: str | None,
+    as_json: bool,
+) -> None:
+    import importlib
+
+    given = [name for name, value in others.items() if value]
+    if given:
+        raise click.UsageError(f"{', '.join(given)} cannot be used with --wallet immutable")
+    if message is None:
+        raise click.UsageError("--wallet immutable needs --message TEXT")
+    if description is None:
+        raise click.UsageError("--wallet immutable needs --description TEXT")
+    # Imported by name: another module owns the Immutable X Link side.
+    module = importlib.import_module("walletsign_cli.cli.immutable_sign")
+    module.sign_immutable(
+        message=message, description=description, env=env or "mainnet", as_json=as_json
+    )
+
+
+@click.command()
+@click.option("--redirect-link", metavar="URL", help="Where the wallet sends its answer.")
+@click.option("--message", metavar="TEXT", help="The message to sign, as UTF-8 text.")
+@click.option("--message-hex", metavar="HEX", help="The message bytes in hex.")
+@click.option(
+    "--message-file", metavar="PATH|-", help="The message bytes from a file ('-': stdin)."
+)
+@click.option(
+    "--display",
+    type=click.Choice(deeplink.DISPLAYS),
+    help="How the wallet shows the message [default: utf8, or hex for bytes that are not UTF-8].",
+)
+@click.option(
+    "--session",
+    "session_name",
+    metavar="NAME",
+    shell_complete=complete_sessions,
+    help="The saved session [default: the most recently saved].",
+)
+@click.option(
+    "--transaction",
+    "transactions",
+    metavar="B58",
+    multiple=True,
+    help="A serialized transaction in base58 (once: signTransaction; repeated: "
+    "signAllTransactions).",
+)
+@click.option("--send", is_flag=True, help="With one --transaction: signAndSendTransaction.")
+@click.option(
+    "--wallet",
+    type=click.Choice([*deeplink.WALLET_NAMES, "immutable"]),
+    help="The wallet [default: the session's].",
+)
+@click.option("--base-url", metavar="URL", help="Another deeplink base, e.g. phantom://v1/.")
+@click.option("--description", metavar="TEXT", help="With --wallet immutable: the description.")
+@click.option(
+    "--env",
+    type=click.Choice(["mainnet", "sandbox"]),
+    help="With --wallet immutable: the Link environment [default: mainnet].",
+)
+@click.option("--qr", is_flag=True, help="Draw a QR code of the URL on stderr.")
+@click.option("--qr-file", metavar="PATH", help="Write a QR code of the URL to PATH (.svg, .png).")
+@json_option
+def command(
+    redirect_link: str | None,
+    message: str | None,
+    message_hex: str | None,
+    message_file: str | None,
+    display: str | None,
+    session_name: str | None,
+    transactions: tuple[str, ...],
+    send: bool,
+    wallet: str | None,
+    base_url: str | None,
+    description: str | None,
+    env: str | None,
+    qr: bool,
+    qr_file: str | None,
+    as_json: bool,
+) -> None:
+    """Build an encrypted signMessage (or transaction) deeplink for a saved session.
+
+    The request is remembered in the keystore, so decode-redirect can match the wallet's
+    answer to it and verify the signature. With --wallet immutable it prints the Immutable
+    X Link request instead (link.sign has no URL form).
+
+    \b
+    Examples:
+      walletsign sign-url --redirect-link myapp://onSignMessage --message 'Sign in to Example'
+      walletsign sign-url --redirect-link myapp://onSign --message-hex 00ff10 --display hex
+      walletsign sign-url --redirect-link myapp://onSignTx --transaction 4hXTCk... --qr
+      walletsign sign-url --wallet immutable --message 'hello' --description 'Log in'
+    """
+    if wallet == "immutable":
+        others = {
+            "--message-hex": message_hex,
+            "--message-file": message_file,
+            "--transaction": transactions,
+            "--send": send,
+            "--session": session_name,
+            "--base-url": base_url,
+            "--display": display,
+            "--redirect-link": redirect_link,
+            "--qr": qr,
+            "--qr-file": qr_file,
+        }
+        _immutable(message, others, description, env, as_json)
+        return
+    if description is not None or env is not None:
+        raise click.UsageError("--description and --env go with --wallet immutable only")
+    if redirect_link is None:
+        raise click.UsageError("missing option '--redirect-link'")
+    sources = [
+        o
+        for o, v in (
+            ("--message", message),
+            ("--message-hex", message_hex),
+            ("--message-file", message_file),
+        )
+        if v is not None
+    ]
+    if transactions and sources:
+        raise click.UsageError(f"--transaction cannot be combined with {sources[0]}")
+    if not transactions and len(sources) != 1:
+        raise click.UsageError(
+            "give exactly one of --message, --message-hex, --message-file (or --transaction)"
+        )
+    if send and len(transactions) != 1:
+        raise click.UsageError("--send takes exactly one --transaction")
+    if transactions and display is not None:
+        raise click.UsageError("--display goes with a message, not --transaction")
+    deeplink.check_url(redirect_link, option="--redirect-link")
+    if base_url is not None:
+        deeplink.normalize_base_url(base_url)
+
+    extra: dict[str, Any]
+    if transactions:
+        txs = _transactions(transactions)
+        if send:
+            method = deeplink.SIGN_AND_SEND_TRANSACTION
+        elif len(txs) == 1:
+            method = deeplink.SIGN_TRANSACTION
+        else:
+            method = deeplink.SIGN_ALL_TRANSACTIONS
+        extra = {"transactions": txs}
+    else:
+        raw = _message_bytes(message, message_hex, message_file)
+        if display is None:
+            display = "utf8" if message is not None or _is_utf8(raw) else "hex"
+        method = deeplink.SIGN_MESSAGE
+        from walletsign_cli.core import base58
+
+        extra = {"message": base58.encode(raw), "display": display}
+
+    from walletsign_cli.cli.context import app
+    from walletsign_cli.cli.render import prepare_qr, present_request
+
+    store = app().keystore()
+    session = resolve_session(store.load(), session_name)
+    base = base_url_for(session, wallet, base_url)
+    used_wallet = wallet or session.wallet
+    if method == deeplink.SIGN_MESSAGE:
+        payload = deeplink.sign_message_payload(raw, session.token, extra["display"])
+    else:
+        payload = deeplink.transaction_payload(method, extra["transactions"], session.token)
+    request = deeplink.build_encrypted(
+        base,
+        method,
+        payload,
+        dapp_public_key=session.dapp.public,
+        shared=session.shared,
+        redirect_link=redirect_link,
+    )
+    code = prepare_qr(request.url, qr=qr, qr_file=qr_file)
+    with store.transaction() as data:
+        remember_request(data, request, session, used_wallet, redirect_link, extra)
+
+    shown: list[tuple[str, str]] = []
+    if method == deeplink.SIGN_MESSAGE:
+        shown.append(("message (decoded)", _shown_message(raw, extra["display"])))
+    document = {
+        "url": request.url,
+        "wallet": used_wallet,
+        "method": method,
+        "session_name": session.name,
+        "params": request.params_dict,
+        "payload": request.payload,
+    }
+    present_request(
+        document,
+        as_json=as_json,
+        tables=request_tables(request, shown),
+        warnings=wallet_warnings(method, used_wallet) + deeplink.url_warnings(request.url),
+        qr=code,
+        draw_qr=qr,
+        qr_file=qr_file,
+    )
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _shown_message(raw: bytes, display: str) -> str:
+    if display == "utf8" and _is_utf8(raw):
+        return raw.decode("utf-8")
+    return raw.hex()

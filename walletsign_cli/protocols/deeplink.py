@@ -1,0 +1,466 @@
+"""Phantom-style Solana deeplinks, as Phantom, Solflare and Backpack speak them.
+
+The dapp sends ``<base>/<method>?<query>``; the wallet answers by opening ``redirect_link``
+with ``nonce`` and ``data`` (or ``errorCode``/``errorMessage``). Every binary value is base58;
+``payload`` and ``data`` are ``nacl.box.after`` over compact UTF-8 JSON (research/deeplinks.md
+§2-§4). Writing is exact (URLSearchParams encoding, the demo app's parameter order); reading
+is tolerant where the wallets differ (§4.1.1, §7).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from walletsign_cli.core import base58, box
+from walletsign_cli.core.box import SharedSecret, X25519KeyPair, X25519PublicKey
+from walletsign_cli.errors import BadInputError, DecryptionError
+from walletsign_cli.limits import MAX_PAYLOAD_BYTES, MAX_URL_CHARS, check_size
+
+CONNECT = "connect"
+DISCONNECT = "disconnect"
+SIGN_MESSAGE = "signMessage"
+SIGN_TRANSACTION = "signTransaction"
+SIGN_ALL_TRANSACTIONS = "signAllTransactions"
+SIGN_AND_SEND_TRANSACTION = "signAndSendTransaction"
+METHODS = (
+    CONNECT,
+    DISCONNECT,
+    SIGN_MESSAGE,
+    SIGN_TRANSACTION,
+    SIGN_ALL_TRANSACTIONS,
+    SIGN_AND_SEND_TRANSACTION,
+)
+CLUSTERS = ("mainnet-beta", "testnet", "devnet")
+DISPLAYS = ("utf8", "hex")
+KEY_PARAM_SUFFIX = "_encryption_public_key"
+DAPP_KEY_PARAM = "dapp_encryption_public_key"
+
+# iOS is comfortable below this (Phantom staff, discussion #448).
+IOS_SAFE_URL_CHARS = 1_500
+
+
+@dataclass(frozen=True)
+class Wallet:
+    """One wallet that speaks the protocol."""
+
+    name: str
+    universal_base: str
+    scheme_base: str | None
+    key_param: str
+    deprecated: frozenset[str] = frozenset()
+
+    def method_url(self, method: str, *, base_url: str | None = None) -> str:
+        """``<base><method>`` with the universal link base unless another is given."""
+        return (base_url or self.universal_base) + method
+
+
+WALLETS: dict[str, Wallet] = {
+    "phantom": Wallet(
+        "phantom",
+        "https://phantom.app/ul/v1/",
+        "phantom://v1/",
+        "phantom_encryption_public_key",
+        deprecated=frozenset({SIGN_AND_SEND_TRANSACTION}),
+    ),
+    "solflare": Wallet(
+        "solflare",
+        "https://solflare.com/ul/v1/",
+        "solflare://ul/v1/",
+        "solflare_encryption_public_key",
+    ),
+    # Backpack's docs say wallet_encryption_public_key (encryption page); the connect page
+    # shows a placeholder, so reading accepts any *_encryption_public_key (uncertain, §4.1.1).
+    "backpack": Wallet(
+        "backpack",
+        "https://backpack.app/ul/v1/",
+        None,
+        "wallet_encryption_public_key",
+    ),
+}
+WALLET_NAMES = tuple(WALLETS)
+
+ERROR_CODES: dict[int, str] = {
+    4900: "Disconnected",
+    4100: "Unauthorized",
+    4001: "User Rejected Request",
+    -32000: "Invalid Input",
+    -32002: "Requested resource not available",
+    -32003: "Transaction Rejected",
+    -32601: "Method Not Found",
+    -32603: "Internal Error",
+}
+UNKNOWN_ERROR = "Unknown Error"
+
+
+def error_name(code: int) -> str:
+    """The wallet error table's name for ``code`` (research §6)."""
+    return ERROR_CODES.get(code, UNKNOWN_ERROR)
+
+
+# -- writing -------------------------------------------------------------------------------
+
+_FORM_SAFE = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789*-._")
+
+
+def form_encode(text: str) -> str:
+    """One value as ``URLSearchParams`` writes it (application/x-www-form-urlencoded)."""
+    out: list[str] = []
+    for byte in text.encode("utf-8"):
+        if byte in _FORM_SAFE:
+            out.append(chr(byte))
+        elif byte == 0x20:
+            out.append("+")
+        else:
+            out.append(f"%{byte:02X}")
+    return "".join(out)
+
+
+def encode_query(params: list[tuple[str, str]]) -> str:
+    """``new URLSearchParams(params).toString()``, order kept."""
+    return "&".join(f"{form_encode(k)}={form_encode(v)}" for k, v in params)
+
+
+def payload_json(payload: dict[str, Any]) -> bytes:
+    """``Buffer.from(JSON.stringify(payload))``: compact, key order kept, UTF-8."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def check_url(text: str, *, option: str) -> str:
+    """A URL given on the command line: a scheme, no whitespace; returned unchanged."""
+    if not text:
+        raise BadInputError(f"{option} is empty")
+    if any(c.isspace() for c in text):
+        raise BadInputError(f"{option} contains whitespace: {text!r}")
+    if not _SCHEME.match(text):
+        raise BadInputError(
+            f"{option} is not a URL (no scheme): {text!r}",
+            hint="use a full link such as myapp://onConnect or https://example.com/cb",
+        )
+    check_size(len(text), MAX_URL_CHARS, option)
+    return text
+
+
+def normalize_base_url(text: str, *, option: str = "--base-url") -> str:
+    """A deeplink base such as ``phantom://v1/``: a scheme, no query; ends with ``/``."""
+    check_url(text, option=option)
+    if "?" in text or "#" in text:
+        raise BadInputError(f"{option} must not carry a query or fragment: {text!r}")
+    return text if text.endswith("/") else text + "/"
+
+
+@dataclass(frozen=True)
+class DeeplinkRequest:
+    """A built request: the URL, its query parameters in order, and the plaintext payload."""
+
+    url: str
+    method: str
+    params: list[tuple[str, str]]
+    payload: dict[str, Any] | None = None
+    nonce: str | None = None
+
+    @property
+    def params_dict(self) -> dict[str, str]:
+        """The parameters as a JSON object (order kept)."""
+        return dict(self.params)
+
+
+def build_connect(
+    base_url: str,
+    *,
+    dapp_public_key: X25519PublicKey,
+    app_url: str,
+    redirect_link: str,
+    cluster: str = "mainnet-beta",
+) -> DeeplinkRequest:
+    """The ``connect`` URL (no encryption; parameter order as the demo app)."""
+    params = [
+        (DAPP_KEY_PARAM, str(dapp_public_key)),
+        ("cluster", cluster),
+        ("app_url", app_url),
+        ("redirect_link", redirect_link),
+    ]
+    return DeeplinkRequest(f"{base_url}{CONNECT}?{encode_query(params)}", CONNECT, params)
+
+
+def build_encrypted(
+    base_url: str,
+    method: str,
+    payload: dict[str, Any],
+    *,
+    dapp_public_key: X25519PublicKey,
+    shared: SharedSecret,
+    redirect_link: str,
+    nonce: bytes | None = None,
+) -> DeeplinkRequest:
+    """Any method with an encrypted payload (a fresh random nonce unless one is given)."""
+    if nonce is None:
+        nonce = box.random_nonce()  # looked up at call time so tests can pin it
+    nonce, sealed = box.seal(payload_json(payload), shared, nonce)
+    nonce_b58 = base58.encode(nonce)
+    params = [
+        (DAPP_KEY_PARAM, str(dapp_public_key)),
+        ("nonce", nonce_b58),
+        ("redirect_link", redirect_link),
+        ("payload", base58.encode(sealed)),
+    ]
+    return DeeplinkRequest(
+        f"{base_url}{method}?{encode_query(params)}", method, params, payload, nonce_b58
+    )
+
+
+def sign_message_payload(message: bytes, session: str, display: str = "utf8") -> dict[str, Any]:
+    """``{"message", "session", "display"}`` in the order the wallets' demo apps send."""
+    return {"message": base58.encode(message), "session": session, "display": display}
+
+
+def transaction_payload(
+    method: str, transactions: list[str], session: str, send_options: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The payload of the three transaction methods (transactions already base58)."""
+    if method == SIGN_ALL_TRANSACTIONS:
+        return {"transactions": list(transactions), "session": session}
+    payload: dict[str, Any] = {"transaction": transactions[0]}
+    if method == SIGN_AND_SEND_TRANSACTION and send_options is not None:
+        payload["sendOptions"] = send_options
+    payload["session"] = session
+    return payload
+
+
+def disconnect_payload(session: str) -> dict[str, Any]:
+    """``{"session"}``."""
+    return {"session": session}
+
+
+def url_warnings(url: str) -> list[str]:
+    """Human warnings about a URL a phone must open."""
+    if len(url) > IOS_SAFE_URL_CHARS:
+        return [
+            f"the URL is {len(url):,} characters; iOS may refuse links over about "
+            f"{IOS_SAFE_URL_CHARS:,} (Phantom's guidance)"
+        ]
+    return []
+
+
+# -- reading -------------------------------------------------------------------------------
+
+# The parameters a wallet writes; only these must not repeat (the redirect link's own
+# query may carry anything).
+_PROTOCOL_PARAMS = frozenset({"nonce", "data", "errorCode", "errorMessage"})
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """What a wallet appended to the redirect link, parsed but not yet decrypted."""
+
+    url: str
+    link: str
+    params: list[tuple[str, str]]
+    error_code: int | None = None
+    error_message: str | None = None
+    key_param: str | None = None
+    wallet_public_key: X25519PublicKey | None = None
+    nonce: bytes | None = None
+    data: bytes | None = None
+
+    @property
+    def kind(self) -> str:
+        """``error``, ``connect``, ``encrypted`` or ``empty`` (a disconnect answer)."""
+        if self.error_code is not None:
+            return "error"
+        if self.wallet_public_key is not None:
+            return "connect"
+        if self.data is not None:
+            return "encrypted"
+        return "empty"
+
+    @property
+    def wallet_hint(self) -> str | None:
+        """The wallet named by the connect key parameter's prefix, if any."""
+        if self.key_param is None:
+            return None
+        prefix = self.key_param[: -len(KEY_PARAM_SUFFIX)]
+        for wallet in WALLETS.values():
+            if wallet.key_param == self.key_param or wallet.name == prefix:
+                return wallet.name
+        return None if prefix == "wallet" else prefix
+
+
+def clean_pasted_url(text: str) -> str:
+    """Drop all whitespace: chat clients wrap long URLs and add line breaks around them."""
+    return "".join(text.split())
+
+
+def _split_query(url: str) -> tuple[str, str]:
+    # Wallets append '?' naively even when redirect_link already has a query (§7), and a
+    # web redirect may put it after a fragment: every '?', '&' and '#' separates fields.
+    cut = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=-1)
+    if cut < 0:
+        return url, ""
+    return url[:cut], re.sub(r"[?#]", "&", url[cut + 1 :])
+
+
+def _b58(value: str, name: str) -> bytes:
+    # parse_qsl turns a raw '+' into a space, so a space is base64's '+' too.
+    if any(c in "+/= " for c in value):
+        raise BadInputError(
+            f"{name} is not base58 (it looks like base64, the most common mistake in the wild)",
+            hint="Phantom-style deeplinks use base58 for every binary value",
+        )
+    return base58.decode(value, name=name)
+
+
+def decode_b58_exact(value: str, size: int, name: str) -> bytes:
+    """Base58 of exactly ``size`` bytes, with the base64 diagnosis."""
+    raw = _b58(value, name)
+    if len(raw) != size:
+        raise BadInputError(f"{name} must be {size} bytes, got {len(raw)}")
+    return raw
+
+
+def parse_redirect(url: str) -> Redirect:
+    """Parse a redirect URL (whitespace already removed); checks shapes and encodings."""
+    check_size(len(url), MAX_URL_CHARS, "the redirect URL")
+    if not url:
+        raise BadInputError("the redirect URL is empty")
+    if not _SCHEME.match(url):
+        raise BadInputError(
+            f"the redirect URL has no scheme: {url[:40]!r}",
+            hint="paste the whole link the wallet opened, e.g. myapp://onConnect?...",
+        )
+    link, query = _split_query(url)
+    params = parse_qsl(query, keep_blank_values=True)
+    seen: dict[str, str] = {}
+    for name, value in params:
+        relevant = name in _PROTOCOL_PARAMS or name.endswith(KEY_PARAM_SUFFIX)
+        if relevant and name in seen:
+            raise BadInputError(f"parameter {name} appears more than once in the redirect URL")
+        seen.setdefault(name, value)
+
+    if "errorCode" in seen:
+        raw_code = seen["errorCode"].strip()
+        try:
+            code = int(raw_code)
+        except ValueError:
+            raise BadInputError(f"errorCode is not an integer: {raw_code[:40]!r}") from None
+        return Redirect(url, link, params, error_code=code, error_message=seen.get("errorMessage"))
+
+    key_param = _find_key_param(seen)
+    wallet_pk = None
+    if key_param is not None:
+        wallet_pk = X25519PublicKey(decode_b58_exact(seen[key_param], 32, key_param))
+    if "nonce" not in seen and "data" not in seen and key_param is None:
+        return Redirect(url, link, params)
+    if "nonce" not in seen:
+        raise BadInputError("nonce parameter is missing from the redirect URL")
+    if "data" not in seen:
+        raise BadInputError("data parameter is missing from the redirect URL")
+    check_size(len(seen["data"]), MAX_PAYLOAD_BYTES, "data")
+    nonce = decode_b58_exact(seen["nonce"], box.NONCE_SIZE, "nonce")
+    data = _b58(seen["data"], "data")
+    return Redirect(url, link, params, None, None, key_param, wallet_pk, nonce, data)
+
+
+def _find_key_param(seen: dict[str, str]) -> str | None:
+    # Backpack's documented name first, then the named wallets', then any other (§4.1.1).
+    preferred = ["wallet_encryption_public_key"] + [w.key_param for w in WALLETS.values()]
+    for name in preferred:
+        if name in seen:
+            return name
+    others = [n for n in seen if n.endswith(KEY_PARAM_SUFFIX) and n != DAPP_KEY_PARAM]
+    return others[0] if others else None
+
+
+def open_json(data: bytes, nonce: bytes, shared: SharedSecret, *, name: str = "data") -> Any:
+    """Decrypt ``data`` and parse it as UTF-8 JSON (raises :class:`DecryptionError` first)."""
+    plaintext = box.open_sealed(data, nonce, shared)
+    return parse_plaintext(plaintext, name=name)
+
+
+def parse_plaintext(plaintext: bytes, *, name: str = "data") -> dict[str, Any]:
+    """The decrypted bytes as a JSON object."""
+    check_size(len(plaintext), MAX_PAYLOAD_BYTES, f"decrypted {name}")
+    try:
+        value = json.loads(plaintext.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise BadInputError(f"decrypted {name} is not UTF-8 JSON") from None
+    if not isinstance(value, dict):
+        raise BadInputError(f"decrypted {name} is JSON but not an object")
+    return value
+
+
+def try_open(
+    data: bytes, nonce: bytes, candidates: list[tuple[str, SharedSecret]]
+) -> tuple[str, bytes] | None:
+    """The first candidate whose shared secret authenticates ``data``, with the plaintext."""
+    for name, shared in candidates:
+        try:
+            return name, box.open_sealed(data, nonce, shared)
+        except DecryptionError:
+            continue
+    return None
+
+
+def connect_shared(wallet_public_key: X25519PublicKey, dapp: X25519KeyPair) -> SharedSecret:
+    """``nacl.box.before(wallet_pk, dapp_sk)``."""
+    return box.shared_secret(wallet_public_key, dapp)
+
+
+def method_for_answer(data: dict[str, Any]) -> tuple[str, ...]:
+    """The methods whose answer has the shape of ``data``, most specific first."""
+    if "transactions" in data:
+        return (SIGN_ALL_TRANSACTIONS,)
+    if "transaction" in data:
+        return (SIGN_TRANSACTION,)
+    if "signature" in data:
+        return (SIGN_MESSAGE, SIGN_AND_SEND_TRANSACTION)
+    if "public_key" in data and "session" in data:
+        return (CONNECT,)
+    return ()
+
+
+# -- session tokens --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionToken:
+    """Phantom's documented session layout, base58(signature64 ‖ JSON). Opaque to dapps:
+    this is for display only, and ``None`` comes back for any other layout."""
+
+    signature: bytes = field(repr=False)
+    signed: bytes = field(repr=False)
+    data: dict[str, Any]
+
+    def signed_by(self, public_key: bytes) -> bool:
+        """True when the user's account key signed it (as Phantom's docs describe)."""
+        from walletsign_cli.core import ed25519
+        from walletsign_cli.errors import InvalidSignatureError
+
+        try:
+            ed25519.verify(public_key, self.signed, self.signature)
+        except InvalidSignatureError:
+            return False
+        return True
+
+
+def parse_session_token(token: str) -> SessionToken | None:
+    """Parse a session token for display; ``None`` when it is not in Phantom's layout."""
+    try:
+        raw = base58.decode(token, name="session")
+    except BadInputError:
+        return None
+    if len(raw) <= 64:
+        return None
+    try:
+        data = json.loads(raw[64:].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    return SessionToken(raw[:64], raw[64:], data)
