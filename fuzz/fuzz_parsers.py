@@ -106,8 +106,9 @@ def main() -> None:
     if sys.argv[1:2] == ["--smoke"]:
         _smoke(int(sys.argv[2]) if len(sys.argv) > 2 else 1000)
         return
-    import atheris  # type: ignore[import-untyped,unused-ignore]
+    import atheris  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
+    atheris.instrument_all()  # coverage feedback from every module already imported
     atheris.Setup(sys.argv, one_input)
     atheris.Fuzz()
 

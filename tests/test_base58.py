@@ -68,3 +68,32 @@ def test_invalid_character_is_named(text: str, hint: str | None) -> None:
 def test_decode_exact_checks_size() -> None:
     with pytest.raises(BadInputError, match="nonce must be 24 bytes, got 23"):
         base58.decode_exact(base58.encode(b"\1" * 23), 24, name="nonce")
+
+
+@settings(max_examples=60, deadline=None)
+@given(zero_prefixed, st.sampled_from([1, 2, 3, 7, 64]))
+def test_decimal_path_matches_reference(data: bytes, leaf: int) -> None:
+    # Large inputs are encoded through decimal; shrink its thresholds so small inputs take it.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(base58, "_DECIMAL_FROM_BYTES", 1)
+        patch.setattr(base58, "_DECIMAL_LEAF_BYTES", leaf)
+        patch.setattr(base58, "_DEC_POWERS_256", {})
+        assert base58.encode(data) == reference.b58encode(data).decode()
+
+
+@pytest.mark.parametrize("size", [32 * 1024 - 1, 32 * 1024, 40_000, 70_000])
+def test_large_paths_agree(size: int) -> None:
+    data = b"\0\0" + bytes((i * 197 + 11) % 256 for i in range(size))
+    encoded = base58.encode(data)
+    assert encoded == "11" + base58.encode_int(int.from_bytes(data, "big"))
+    assert base58.decode(encoded) == data
+
+
+def test_64_kib_is_fast() -> None:
+    # The base58 package needs ~11 s for this; quadratic code would need seconds too.
+    import time
+
+    data = bytes(range(256)) * 256
+    start = time.perf_counter()
+    assert base58.decode(base58.encode(data)) == data
+    assert time.perf_counter() - start < 2.0

@@ -266,6 +266,36 @@ def test_deeply_nested_keystore_is_corrupt_not_a_crash(run: Any, keystore_path: 
     assert keystore_path.read_bytes() == content
 
 
+@pytest.mark.parametrize(
+    ("path", "junk"),
+    [
+        (("sessions", "phantom"), "not an object"),
+        (("keys", "default"), ["a", "list"]),
+        (("requests", "N"), 5),
+        (("wallets", "sim"), None),
+        (("wallets", "sim", "dapps"), "x"),
+        (("wallets", "sim", "dapps", "PK"), 1),
+    ],
+)
+def test_entries_of_the_wrong_type_are_a_keystore_error(
+    run: Any, keystore_path: Path, path: tuple[str, ...], junk: Any
+) -> None:
+    document: dict[str, Any] = {"version": 1, "wallets": {"sim": {"dapps": {}}}}
+    node = document
+    for key in path[:-1]:
+        node = node.setdefault(key, {})
+    node[path[-1]] = junk
+    keystore_path.parent.mkdir(mode=0o700)
+    keystore_path.write_text(json.dumps(document))
+    keystore_path.chmod(0o600)
+    before = keystore_path.read_bytes()
+    for args in (["keygen", "--name", "n"], ["keystore", "list"]):
+        result = run(*args)
+        assert result.exit_code == 5, result.stderr
+        assert f"{'.'.join(path[:3])} is not an object" in result.stderr
+    assert keystore_path.read_bytes() == before
+
+
 # -- leftovers of a killed writer ----------------------------------------------------------
 
 
@@ -284,3 +314,48 @@ def test_stale_temp_files_are_swept_and_harmless(
     assert not stale.exists()
     assert other.read_bytes() == b"in progress"
     assert sorted(json.loads(keystore_path.read_text())["keys"]) == ["fresh", "old"]
+
+
+def test_lone_surrogates_are_refused_on_read_and_write(run: Any, keystore_path: Path) -> None:
+    keystore_path.parent.mkdir(mode=0o700)
+    keystore_path.write_text('{"version": 1, "keys": {"k": {"public_key": "\\udce5"}}}')
+    keystore_path.chmod(0o600)
+    before = keystore_path.read_bytes()
+    result = run("keystore", "list", "--json")
+    assert result.exit_code == 5
+    assert "not valid Unicode" in json.loads(result.stderr)["error"]["message"]
+    assert keystore_path.read_bytes() == before
+    keystore_path.unlink()
+    with (
+        pytest.raises(KeystoreError, match="not valid Unicode"),
+        Keystore(keystore_path).transaction() as data,
+    ):
+        data["keys"]["k"] = {"public_key": "\udce5"}
+    assert not keystore_path.exists()
+
+
+@pytest.mark.parametrize(
+    ("section", "entry", "where"),
+    [
+        ("sessions", {"wallet": ["phantom"]}, "sessions.s.wallet is not a string"),
+        ("keys", {"secret_key": 5}, "keys.s.secret_key is not a string"),
+        ("requests", {"transactions": "x"}, "requests.s.transactions is not a list of strings"),
+        ("wallets", {"dapps": {"P": {"session": {}}}}, "wallets.s.dapps.P.session is not a"),
+    ],
+)
+def test_text_fields_of_the_wrong_type_are_a_keystore_error(
+    run: Any, keystore_path: Path, section: str, entry: dict[str, Any], where: str
+) -> None:
+    keystore_path.parent.mkdir(mode=0o700)
+    keystore_path.write_text(json.dumps({"version": 1, section: {"s": entry}}))
+    keystore_path.chmod(0o600)
+    result = run("sign-url", "--redirect-link", "myapp://cb", "--message", "m")
+    assert result.exit_code == 5
+    assert where in result.stderr
+
+
+def test_a_null_text_field_is_fine(keystore_path: Path) -> None:
+    keystore_path.parent.mkdir(mode=0o700)
+    keystore_path.write_text(json.dumps({"version": 1, "requests": {"n": {"session_name": None}}}))
+    keystore_path.chmod(0o600)
+    assert Keystore(keystore_path).load()["requests"]["n"]["session_name"] is None

@@ -39,6 +39,31 @@ PASSPHRASE_HINT = f"set {ENV_PASSPHRASE} or pass --passphrase-file PATH (before 
 
 Data = dict[str, Any]
 
+# The fields of the data model that hold text (or null), in any section.
+_TEXT_FIELDS = frozenset(
+    {
+        "public_key",
+        "secret_key",
+        "created_at",
+        "wallet",
+        "base_url",
+        "dapp_key",
+        "dapp_public_key",
+        "wallet_encryption_public_key",
+        "session",
+        "cluster",
+        "app_url",
+        "redirect_link",
+        "method",
+        "session_name",
+        "message",
+        "display",
+        "answered_at",
+        "account_secret_key",
+        "account_public_key",
+    }
+)
+
 
 def default_path() -> Path:
     """``<user data dir>/walletsign/keystore.json`` for this platform."""
@@ -221,6 +246,12 @@ class Keystore:
             ) from None
         if not isinstance(data, dict):
             raise KeystoreError(f"keystore {self.path} is not a JSON object; left untouched")
+        if not _is_unicode(data):
+            raise KeystoreError(
+                f"keystore {self.path} holds a string that is not valid Unicode "
+                "(a lone surrogate escape); it was left untouched",
+                hint="restore it from a backup, or point --keystore at another file",
+            )
         version = data.get("version")
         if version != VERSION:
             raise KeystoreError(
@@ -232,7 +263,56 @@ class Keystore:
             value = data.setdefault(section, {})
             if not isinstance(value, dict):
                 raise KeystoreError(f"keystore {self.path}: {section!r} is not an object")
+            # Every entry is an object: the commands read fields with .get() on it.
+            for name, entry in value.items():
+                if not isinstance(entry, dict):
+                    from walletsign_cli.core.sealing import field_path
+
+                    raise KeystoreError(
+                        f"keystore {self.path}: {field_path(section, name)} is not an object; "
+                        "it was left untouched",
+                        hint="restore it from a backup, or remove that entry by hand",
+                    )
+        for name, wallet in data["wallets"].items():
+            dapps = wallet.get("dapps", {})
+            if not isinstance(dapps, dict) or not all(isinstance(d, dict) for d in dapps.values()):
+                from walletsign_cli.core.sealing import field_path
+
+                raise KeystoreError(
+                    f"keystore {self.path}: {field_path('wallets', name)}.dapps is not an object; "
+                    "it was left untouched"
+                )
+        self._check_fields(data)
         return data
+
+    def _check_fields(self, data: Data) -> None:
+        """The data model's text fields hold text (or null): checked once, here."""
+        entries: list[tuple[tuple[str, ...], dict[str, Any]]]
+        entries = [((s, n), e) for s in SECTIONS for n, e in data[s].items()]
+        entries += [
+            (("wallets", n, "dapps", pk), dapp)
+            for n, wallet in data["wallets"].items()
+            for pk, dapp in wallet.get("dapps", {}).items()
+        ]
+        for where, entry in entries:
+            for key, value in entry.items():
+                if key in _TEXT_FIELDS and not (value is None or isinstance(value, str)):
+                    bad = "is not a string"
+                elif key == "transactions" and not (
+                    isinstance(value, list) and all(isinstance(t, str) for t in value)
+                ):
+                    bad = "is not a list of strings"
+                else:
+                    continue
+                from walletsign_cli.core.sealing import field_path
+
+                path = where[0]
+                for part in (*where[1:], key):
+                    path = field_path(path, part)
+                raise KeystoreError(
+                    f"keystore {self.path}: {path} {bad}; it was left untouched",
+                    hint="restore it from a backup, or remove that entry by hand",
+                )
 
     # -- writing -------------------------------------------------------------------------
 
@@ -338,7 +418,13 @@ class Keystore:
         document = data
         if sealer is not None:
             document = {HEADER: sealer.header(), **sealing.seal_document(data, sealer)}
-        payload = (json.dumps(document, indent=2, sort_keys=True) + "\n").encode("utf-8")
+        if not _is_unicode(document):
+            # Saved, it would make every later command fail; refuse it now instead.
+            raise KeystoreError(
+                f"cannot save keystore {self.path}: a value is not valid Unicode text; "
+                "the previous file is unchanged"
+            )
+        payload = (json.dumps(document, indent=2, sort_keys=True) + "\n").encode("ascii")
         folder = self.path.parent
         try:
             # mkstemp creates the file 0600 from birth.
@@ -375,6 +461,15 @@ class Keystore:
             f"cannot save keystore {self.path}: {exc.strerror or exc}; "
             "the previous file is unchanged"
         )
+
+
+def _is_unicode(document: Any) -> bool:
+    """False when a string in ``document`` holds a lone surrogate (no output can encode it)."""
+    try:
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # -- typed access to the sections ---------------------------------------------------------

@@ -20,6 +20,7 @@ did).
 
 from __future__ import annotations
 
+import errno
 import html
 import ipaddress
 import re
@@ -98,7 +99,8 @@ def normalize_path(suffix: str) -> str:
     """``--path`` as a clean ``/a/b`` suffix (unreserved URL characters only)."""
     text = suffix if suffix.startswith("/") else "/" + suffix
     text = text.rstrip("/") or DEFAULT_PATH
-    if not _PATH_SUFFIX.match(text):
+    # '.' and '..' segments are rewritten by browsers, so the answer would miss the path.
+    if not _PATH_SUFFIX.match(text) or {".", ".."} & set(text.split("/")):
         raise BadInputError(
             f"--path must be /segments of letters, digits and . _ ~ -, got {suffix!r}",
             hint="for example --path /onConnect",
@@ -151,6 +153,8 @@ class _Server(socketserver.TCPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.0"
+    # Never answer in HTTP/0.9 (a bare body): garbage gets a real "HTTP/1.0 400".
+    default_request_version = "HTTP/1.0"
     server_version = "walletsign"
     sys_version = ""
     timeout = REQUEST_TIMEOUT
@@ -240,9 +244,12 @@ class Listener:
             self._server = _Server((host, port), self)
         except (OSError, OverflowError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            in_use = isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE
             raise BadInputError(
                 f"--host/--port: cannot listen on {_url_host(host)}:{port}: {reason}",
-                hint="pass --port 0 to pick a free port",
+                hint="pass --port 0 to pick a free port"
+                if in_use
+                else "--host must be an address of this machine, e.g. 127.0.0.1 or its LAN IP",
             ) from None
         self.port = int(self._server.server_address[1])
         shown = link_host or host

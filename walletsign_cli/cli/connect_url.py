@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -12,6 +12,9 @@ from walletsign_cli.cli.output import json_option
 from walletsign_cli.errors import KeystoreError
 from walletsign_cli.keystore import Data
 from walletsign_cli.protocols import deeplink
+
+if TYPE_CHECKING:
+    from walletsign_cli.core.box import X25519KeyPair
 
 CONNECT_PREFIX = "connect:"
 
@@ -24,7 +27,7 @@ class ConnectPlan:
     wallet: str | None
     base_url: str
     key_name: str
-    keypair: Any  # X25519KeyPair
+    keypair: X25519KeyPair
     created: bool
     remembered: dict[str, Any]
 

@@ -38,6 +38,7 @@ class RedirectResult:
     replay: bool = False
     saved: bool = False
     session_removed: bool = False
+    replaced: bool = False
     key_name: str | None = None
     request_id: str | None = None
     session_token: dict[str, Any] | None = None
@@ -152,11 +153,21 @@ def _newest_first(items: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, di
     )
 
 
+def _clean(entry: dict[str, Any]) -> dict[str, Any]:
+    # A hand-edited keystore may hold anything: read only well-typed fields.
+    out: dict[str, Any] = {k: v for k, v in entry.items() if isinstance(v, str)}
+    transactions = entry.get("transactions")
+    if isinstance(transactions, list) and all(isinstance(t, str) for t in transactions):
+        out["transactions"] = transactions
+    return out
+
+
 def _requests(data: Data, **match: Any) -> list[tuple[str, dict[str, Any]]]:
     out = []
-    for rid, entry in data["requests"].items():
-        if not isinstance(entry, dict):
+    for rid, raw in data["requests"].items():
+        if not isinstance(raw, dict):
             continue
+        entry = _clean(raw)
         if all(
             (entry.get(k) in v) if isinstance(v, tuple) else entry.get(k) == v
             for k, v in match.items()
@@ -290,8 +301,7 @@ def _connect(
         replay=bool(req and req.get("answered_at")),
         warnings=_replay_warning(req),
     )
-    if session_name in data["sessions"]:
-        result.notes.append(f"replaced the saved session {session_name!r}")
+    result.replaced = session_name in data["sessions"]
     mark = _mark_answered(rid, session_name=session_name)
 
     def apply(fresh: Data) -> None:
@@ -315,7 +325,11 @@ def _answer(
         resolve_session(data, session)  # exit 5 when it does not exist
         names = [session]
     else:
-        names = sorted(n for n in sessions if key is None or sessions[n].get("dapp_key") == key)
+        names = sorted(
+            n
+            for n in sessions
+            if key is None or (isinstance(sessions[n], dict) and sessions[n].get("dapp_key") == key)
+        )
     candidates = []
     for name in names:
         try:
@@ -348,14 +362,14 @@ def _answer(
             raise BadInputError("data.signature is not a string")
         signature = deeplink.decode_b58_exact(signature_text, 64, "data.signature")
         account = Ed25519PublicKey.from_base58(str(entry["public_key"]), name="session public key")
-        for candidate_id, req in requests:
-            if req.get("method") != deeplink.SIGN_MESSAGE:
+        for candidate_id, candidate in requests:
+            if candidate.get("method") != deeplink.SIGN_MESSAGE:
                 continue
             try:
-                account.verify(base58.decode(str(req.get("message", ""))), signature)
+                account.verify(base58.decode(str(candidate.get("message", ""))), signature)
             except (InvalidSignatureError, BadInputError):
                 continue
-            chosen, verified = (candidate_id, req), True
+            chosen, verified = (candidate_id, candidate), True
             break
     if chosen is None and requests:
         chosen = requests[0]
@@ -367,7 +381,7 @@ def _answer(
     result = RedirectResult(
         "approved",
         method=method,
-        wallet=entry.get("wallet"),
+        wallet=_clean(entry).get("wallet"),
         session_name=session_name,
         data=answer,
         verified=verified,
@@ -453,12 +467,13 @@ def _rows(result: RedirectResult) -> list[tuple[str, str]]:
     from walletsign_cli.cli.render import abbreviate
 
     if result.status == "rejected":
-        return [
+        rows = [
             ("status", "rejected"),
             ("error_code", str(result.error_code)),
             ("error_name", str(result.error_name)),
             ("error_message", str(result.error_message)),
         ]
+        return [(name, _printable(value)) for name, value in rows]
     rows = [("status", "approved"), ("method", str(result.method or "unknown"))]
     if result.wallet:
         rows.append(("wallet", result.wallet))
@@ -498,7 +513,8 @@ def report(result: RedirectResult, *, as_json: bool) -> int:
         params = [(k, _printable(abbreviate(v) if k == "data" else v)) for k, v in result.params]
         show_tables([("redirect parameters", params)] if params else [])
     if result.saved:
-        note(f"saved session {result.session_name!r} (dapp key {result.key_name!r})")
+        replaced = ", replacing the previous one" if result.replaced else ""
+        note(f"saved session {result.session_name!r} (dapp key {result.key_name!r}{replaced})")
     if result.session_removed:
         note(f"the wallet ended session {result.session_name!r}; it was removed")
     for text in result.notes:

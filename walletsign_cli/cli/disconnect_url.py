@@ -49,46 +49,20 @@ def command(
       walletsign disconnect-url --redirect-link myapp://onDisconnect --session solflare --json
     """
     from walletsign_cli.cli.context import app
-    from walletsign_cli.cli.render import prepare_qr, present_request
-    from walletsign_cli.cli.sign_url import (
-        base_url_for,
-        remember_request,
-        request_tables,
-        resolve_session,
-    )
+    from walletsign_cli.cli.sign_url import plan_request, run_plan
 
     deeplink.check_url(redirect_link, option="--redirect-link")
     if base_url is not None:
         deeplink.normalize_base_url(base_url)
     store = app().keystore()
-    session = resolve_session(store.load(), session_name)
-    base = base_url_for(session, wallet, base_url)
-    used_wallet = wallet or session.wallet
-    request = deeplink.build_encrypted(
-        base,
-        deeplink.DISCONNECT,
-        deeplink.disconnect_payload(session.token),
-        dapp_public_key=session.dapp.public,
-        shared=session.shared,
+    plan = plan_request(
+        store.load(),
+        method=deeplink.DISCONNECT,
+        payload=deeplink.disconnect_payload,
+        session_name=session_name,
+        wallet=wallet,
+        base_url=base_url,
         redirect_link=redirect_link,
+        remembered={},
     )
-    code = prepare_qr(request.url, qr=qr, qr_file=qr_file)
-    with store.transaction() as data:
-        remember_request(data, request, session, used_wallet, redirect_link, {})
-    document = {
-        "url": request.url,
-        "wallet": used_wallet,
-        "method": deeplink.DISCONNECT,
-        "session_name": session.name,
-        "params": request.params_dict,
-        "payload": request.payload,
-    }
-    present_request(
-        document,
-        as_json=as_json,
-        tables=request_tables(request),
-        warnings=deeplink.url_warnings(request.url),
-        qr=code,
-        draw_qr=qr,
-        qr_file=qr_file,
-    )
+    run_plan(store, plan, as_json=as_json, qr=qr, qr_file=qr_file)

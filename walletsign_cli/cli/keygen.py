@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from walletsign_cli.cli.context import app
+from walletsign_cli.cli.inputs import read_text_arg
 from walletsign_cli.cli.output import emit, emit_json, json_option, note
 from walletsign_cli.errors import BadInputError, KeystoreError
 from walletsign_cli.keystore import check_name, put_dapp_keypair
@@ -44,8 +43,7 @@ def command(
     if secret_key is None:
         keypair = X25519KeyPair.generate()
     else:
-        text = sys.stdin.read(4096) if secret_key == "-" else secret_key
-        text = text.strip()
+        text = read_text_arg(secret_key, 4096, "--secret-key")
         if not text:
             raise BadInputError("--secret-key is empty")
         keypair = X25519KeyPair.from_base58(text, name="--secret-key")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -37,9 +38,9 @@ def path_command(as_json: bool) -> None:
     exists = store.path.exists()
     encrypted = store.is_encrypted()
     if as_json:
-        emit_json({"keystore": str(store.path), "exists": exists, "encrypted": encrypted})
+        emit_json({"keystore": _shown(store.path), "exists": exists, "encrypted": encrypted})
         return
-    emit(str(store.path))
+    emit(_shown(store.path))
     if not exists:
         note("the keystore does not exist yet; keygen or connect-url creates it")
     elif encrypted:
@@ -61,7 +62,7 @@ def list_command(as_json: bool) -> None:
     store = app().keystore()
     data = store.load_redacted()
     listing: dict[str, Any] = {
-        "keystore": str(store.path),
+        "keystore": _shown(store.path),
         "encrypted": store.is_encrypted(),
         "keys": [
             {"name": name, "public_key": _field(entry, "public_key")}
@@ -129,11 +130,16 @@ def _convert(*, encrypt: bool, as_json: bool) -> None:
     store = app().keystore()
     changed = store.convert(encrypt=encrypt)
     if as_json:
-        emit_json({"keystore": str(store.path), "encrypted": encrypt, "changed": changed})
+        emit_json({"keystore": _shown(store.path), "encrypted": encrypt, "changed": changed})
         return
-    emit(str(store.path))
+    emit(_shown(store.path))
     state = "encrypted" if encrypt else "decrypted (plain text, mode 0600)"
     note(f"the keystore is {state}" if changed else f"the keystore was already {state}")
+
+
+def _shown(path: Path) -> str:
+    # A path from undecodable argv bytes holds surrogates, which no output stream can encode.
+    return click.format_filename(path)
 
 
 def _field(entry: Any, key: str) -> Any:

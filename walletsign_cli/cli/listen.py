@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import click
 
@@ -36,6 +37,9 @@ from walletsign_cli.listener import (
     undecodable_page,
     unverified_page,
 )
+
+if TYPE_CHECKING:
+    from walletsign_cli.cli.decode_redirect import RedirectResult
 
 # The listeners open in this process, so finish(url) can find the connection to answer.
 _OPEN: list[Listener] = []
@@ -108,12 +112,11 @@ def finish(
             target.reply(page)
 
 
-def _page_for(code: int, result: object) -> Page:
+def _page_for(code: int, result: RedirectResult) -> Page:
     if code == ExitCode.OK:
         return approved_page()
     if code == ExitCode.WALLET_REJECTED:
-        reason = getattr(result, "error_message", None) or getattr(result, "error_name", None)
-        return rejected_page(str(reason or "the wallet sent an error"))
+        return rejected_page(result.error_message or result.error_name or "the wallet refused")
     if code == ExitCode.INVALID_SIGNATURE:
         return unverified_page()
     return undecodable_page()
@@ -122,6 +125,7 @@ def _page_for(code: int, result: object) -> Page:
 @click.command()
 @click.option(
     "--host",
+    metavar="HOST",
     default=DEFAULT_HOST,
     show_default=True,
     help="Address to bind. Another one (a LAN IP, 0.0.0.0) lets a phone on the same network in.",
@@ -135,6 +139,7 @@ def _page_for(code: int, result: object) -> Page:
 )
 @click.option(
     "--path",
+    metavar="/SUFFIX",
     default=DEFAULT_PATH,
     show_default=True,
     help="Suffix of the link's path, after the random token.",
@@ -161,15 +166,16 @@ def _page_for(code: int, result: object) -> Page:
     "--key",
     metavar="NAME",
     shell_complete=complete_keys,
-    help="The dapp key that opens a connect answer (default: try every stored key).",
+    help="Only try this dapp key [default: every stored key] (as decode-redirect).",
 )
 @click.option(
     "--session",
     metavar="NAME",
     shell_complete=complete_sessions,
-    help="Name to save a connect answer's session under (default: the wallet's name).",
+    help="Name to save a connect answer under [default: the wallet's name]; for other "
+    "answers, only try this session (as decode-redirect).",
 )
-@click.option("--no-save", is_flag=True, help="Decode only; do not save the session.")
+@click.option("--no-save", is_flag=True, help="Change nothing in the keystore.")
 @json_option
 def command(
     host: str,

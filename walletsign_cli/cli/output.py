@@ -6,7 +6,6 @@ user supplied (a message, an error message from a wallet) is printed as it is.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -36,11 +35,15 @@ def emit(text: str) -> None:
 
 def emit_json(document: Any) -> None:
     """One JSON document on stdout."""
+    import json  # here, not at the top: text output does not pay for it
+
     click.echo(json.dumps(document, ensure_ascii=False))
 
 
 def emit_json_line(document: Any) -> None:
     """One JSON Lines record on stdout, flushed at once (for streaming)."""
+    import json
+
     sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
     sys.stdout.flush()
 

@@ -80,23 +80,29 @@ def payload_rows(payload: dict[str, Any]) -> list[tuple[str, str]]:
 # -- QR codes --------------------------------------------------------------------------------
 
 
+QR_MAX_BYTES = 2_953
+"""Version 40 at error correction level L, byte mode: the most one QR code holds."""
+
+
 def make_qr(url: str) -> Any:
     """A fitted QR code of ``url``; exit 3 (not a crash) when it cannot fit in one."""
     import qrcode
     import qrcode.constants
     from qrcode.exceptions import DataOverflowError
 
-    # Medium error correction scans best; fall back to Low to fit longer links.
-    for level in (qrcode.constants.ERROR_CORRECT_M, qrcode.constants.ERROR_CORRECT_L):
-        qr = qrcode.QRCode(error_correction=level, border=2)
-        qr.add_data(url.encode("utf-8"))
-        try:
-            qr.make(fit=True)
-        except DataOverflowError:
-            continue
-        return qr
+    data = url.encode("utf-8")
+    if len(data) <= QR_MAX_BYTES:
+        # Medium error correction scans best; fall back to Low to fit longer links.
+        for level in (qrcode.constants.ERROR_CORRECT_M, qrcode.constants.ERROR_CORRECT_L):
+            qr = qrcode.QRCode(error_correction=level, border=2)
+            qr.add_data(data)
+            try:
+                qr.make(fit=True)
+            except (DataOverflowError, ValueError):  # qrcode 8 may say "Invalid version"
+                continue
+            return qr
     raise BadInputError(
-        f"the URL is {len(url):,} characters, too long for a QR code (at most 2,953 bytes)",
+        f"the URL is {len(data):,} bytes, too long for a QR code (at most {QR_MAX_BYTES:,})",
         hint="shorten the message or transactions, or send the link another way",
     )
 

@@ -6,16 +6,20 @@ secret and its deeplink base.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from walletsign_cli.cli.completion import complete_sessions
 from walletsign_cli.cli.output import json_option
 from walletsign_cli.errors import BadInputError, KeystoreError
-from walletsign_cli.keystore import Data
+from walletsign_cli.keystore import Data, Keystore
 from walletsign_cli.protocols import deeplink
+
+if TYPE_CHECKING:
+    from walletsign_cli.core.box import SharedSecret, X25519KeyPair
 
 SESSION_FIELDS = ("dapp_key", "wallet_encryption_public_key", "public_key", "session")
 
@@ -36,8 +40,8 @@ class Session:
     wallet: str | None
     base_url: str | None
     token: str
-    dapp: Any  # X25519KeyPair
-    shared: Any  # SharedSecret
+    dapp: X25519KeyPair
+    shared: SharedSecret
 
 
 def resolve_session(data: Data, name: str | None, *, option: str = "--session") -> Session:
@@ -52,7 +56,7 @@ def resolve_session(data: Data, name: str | None, *, option: str = "--session") 
                 "no session is saved yet",
                 hint="run walletsign connect-url, then walletsign decode-redirect on the answer",
             )
-        name = max(sessions, key=lambda n: (str(sessions[n].get("created_at", "")), n))
+        name = max(sessions, key=lambda n: (str(_field(sessions[n], "created_at") or ""), n))
     else:
         check_name(name, option=option)
         if name not in sessions:
@@ -62,6 +66,8 @@ def resolve_session(data: Data, name: str | None, *, option: str = "--session") 
                 hint="decode the wallet's connect answer with decode-redirect to save one",
             )
     entry = sessions[name]
+    if not isinstance(entry, dict):
+        raise KeystoreError(f"session {name!r} in the keystore is not an object")
     missing = [f for f in SESSION_FIELDS if not isinstance(entry.get(f), str)]
     if missing:
         raise KeystoreError(f"session {name!r} is incomplete: no {', '.join(missing)}")
@@ -71,12 +77,20 @@ def resolve_session(data: Data, name: str | None, *, option: str = "--session") 
     )
     return Session(
         name=name,
-        wallet=entry.get("wallet"),
-        base_url=entry.get("base_url"),
+        wallet=_text(entry.get("wallet")),
+        base_url=_text(entry.get("base_url")),
         token=entry["session"],
         dapp=dapp,
         shared=deeplink.connect_shared(wallet_pk, dapp),
     )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _field(entry: Any, name: str) -> Any:
+    return entry.get(name) if isinstance(entry, dict) else None
 
 
 def base_url_for(session: Session, wallet: str | None, base_url: str | None) -> str:
@@ -144,7 +158,7 @@ def _message_bytes(message: str | None, message_hex: str | None, message_file: s
     from walletsign_cli.limits import MAX_MESSAGE_BYTES, check_size
 
     if message is not None:
-        raw = message.encode("utf-8")
+        raw = deeplink.check_text(message, "--message").encode("utf-8")
         check_size(len(raw), MAX_MESSAGE_BYTES, "--message")
     elif message_hex is not None:
         check_size(len(message_hex), 2 * MAX_MESSAGE_BYTES + 2, "--message-hex")
@@ -315,7 +329,10 @@ def command(
     if base_url is not None:
         deeplink.normalize_base_url(base_url)
 
-    extra: dict[str, Any]
+    from walletsign_cli.core import base58
+
+    remembered: dict[str, Any]
+    shown: list[tuple[str, str]] = []
     if transactions:
         txs = _transactions(transactions)
         if send:
@@ -324,55 +341,114 @@ def command(
             method = deeplink.SIGN_TRANSACTION
         else:
             method = deeplink.SIGN_ALL_TRANSACTIONS
-        extra = {"transactions": txs}
+        remembered = {"transactions": txs}
     else:
         raw = _message_bytes(message, message_hex, message_file)
         if display is None:
             display = "utf8" if message is not None or _is_utf8(raw) else "hex"
         method = deeplink.SIGN_MESSAGE
-        from walletsign_cli.core import base58
+        remembered = {"message": base58.encode(raw), "display": display}
+        shown.append(("message (decoded)", _shown_message(raw, display)))
 
-        extra = {"message": base58.encode(raw), "display": display}
+    def payload(token: str) -> dict[str, Any]:
+        if method == deeplink.SIGN_MESSAGE:
+            return deeplink.sign_message_payload(raw, token, remembered["display"])
+        return deeplink.transaction_payload(method, remembered["transactions"], token)
 
     from walletsign_cli.cli.context import app
-    from walletsign_cli.cli.render import prepare_qr, present_request
 
     store = app().keystore()
-    session = resolve_session(store.load(), session_name)
+    plan = plan_request(
+        store.load(),
+        method=method,
+        payload=payload,
+        session_name=session_name,
+        wallet=wallet,
+        base_url=base_url,
+        redirect_link=redirect_link,
+        remembered=remembered,
+        shown=shown,
+    )
+    run_plan(store, plan, as_json=as_json, qr=qr, qr_file=qr_file)
+
+
+@dataclass(frozen=True)
+class RequestPlan:
+    """A built encrypted request, what to remember about it, and what to show."""
+
+    request: deeplink.DeeplinkRequest
+    session: Session
+    wallet: str | None
+    redirect_link: str
+    remembered: dict[str, Any]
+    shown: list[tuple[str, str]]
+
+    def document(self) -> dict[str, Any]:
+        """The SPEC's ``--json`` document."""
+        return {
+            "url": self.request.url,
+            "wallet": self.wallet,
+            "method": self.request.method,
+            "session_name": self.session.name,
+            "params": self.request.params_dict,
+            "payload": self.request.payload,
+        }
+
+    def warnings(self) -> list[str]:
+        """Deprecations and URL length."""
+        return wallet_warnings(self.request.method, self.wallet) + deeplink.url_warnings(
+            self.request.url
+        )
+
+    def save(self, data: Data) -> None:
+        """Remember the request (inside a keystore transaction)."""
+        remember_request(
+            data, self.request, self.session, self.wallet, self.redirect_link, self.remembered
+        )
+
+
+def plan_request(
+    data: Data,
+    *,
+    method: str,
+    payload: Callable[[str], dict[str, Any]],
+    session_name: str | None,
+    wallet: str | None,
+    base_url: str | None,
+    redirect_link: str,
+    remembered: dict[str, Any],
+    shown: list[tuple[str, str]] | None = None,
+) -> RequestPlan:
+    """Build an encrypted request for a session; nothing is written or printed."""
+    session = resolve_session(data, session_name)
     base = base_url_for(session, wallet, base_url)
-    used_wallet = wallet or session.wallet
-    if method == deeplink.SIGN_MESSAGE:
-        payload = deeplink.sign_message_payload(raw, session.token, extra["display"])
-    else:
-        payload = deeplink.transaction_payload(method, extra["transactions"], session.token)
     request = deeplink.build_encrypted(
         base,
         method,
-        payload,
+        payload(session.token),
         dapp_public_key=session.dapp.public,
         shared=session.shared,
         redirect_link=redirect_link,
     )
-    code = prepare_qr(request.url, qr=qr, qr_file=qr_file)
-    with store.transaction() as data:
-        remember_request(data, request, session, used_wallet, redirect_link, extra)
+    return RequestPlan(
+        request, session, wallet or session.wallet, redirect_link, remembered, shown or []
+    )
 
-    shown: list[tuple[str, str]] = []
-    if method == deeplink.SIGN_MESSAGE:
-        shown.append(("message (decoded)", _shown_message(raw, extra["display"])))
-    document = {
-        "url": request.url,
-        "wallet": used_wallet,
-        "method": method,
-        "session_name": session.name,
-        "params": request.params_dict,
-        "payload": request.payload,
-    }
+
+def run_plan(
+    store: Keystore, plan: RequestPlan, *, as_json: bool, qr: bool, qr_file: str | None
+) -> None:
+    """Check the QR code, remember the request, then print it."""
+    from walletsign_cli.cli.render import prepare_qr, present_request
+
+    code = prepare_qr(plan.request.url, qr=qr, qr_file=qr_file)
+    with store.transaction() as data:
+        plan.save(data)
     present_request(
-        document,
+        plan.document(),
         as_json=as_json,
-        tables=request_tables(request, shown),
-        warnings=wallet_warnings(method, used_wallet) + deeplink.url_warnings(request.url),
+        tables=request_tables(plan.request, plan.shown),
+        warnings=plan.warnings(),
         qr=code,
         draw_qr=qr,
         qr_file=qr_file,

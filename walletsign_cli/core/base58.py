@@ -12,17 +12,21 @@ multiplies by number-theoretic transform); decoding only multiplies, which ``int
 
 from __future__ import annotations
 
-import decimal
+from typing import TYPE_CHECKING
 
 from walletsign_cli.errors import BadInputError
+
+if TYPE_CHECKING:
+    # decimal is imported by the large-input path only: start-up does not pay for it.
+    import decimal
 
 ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _BASE = 58
 _PAIR_BASE = _BASE * _BASE
-# Two digits per step halves the Python-level loop for small values.
+# Encoding two digits per step halves the Python-level loop. (Decoding by pairs gains nothing
+# over one digit a step, so there is no pair table for it: every start-up would build one.)
 _PAIRS = [a + b for a in ALPHABET for b in ALPHABET]
 _DIGIT = {c: i for i, c in enumerate(ALPHABET)}
-_PAIR_DIGIT = {p: i for i, p in enumerate(_PAIRS)}
 # Below this many digits the plain loop wins; above it, split recursively.
 _CHUNK_DIGITS = 96
 # _POWERS[i] = 58 ** (_CHUNK_DIGITS * 2**i), grown on demand.
@@ -77,16 +81,9 @@ _DEC_POWERS_256: dict[int, decimal.Decimal] = {}
 _DEC_POWERS: list[decimal.Decimal] = []
 
 
-# Integer arithmetic in this context is exact; any rounding would raise instead.
-_EXACT = decimal.Context(
-    prec=decimal.MAX_PREC,
-    Emax=decimal.MAX_EMAX,
-    Emin=decimal.MIN_EMIN,
-    traps=[decimal.Inexact, decimal.Rounded, decimal.InvalidOperation],
-)
-
-
 def _dec_power(i: int) -> decimal.Decimal:
+    import decimal
+
     if not _DEC_POWERS:
         _DEC_POWERS.append(decimal.Decimal(_POWERS[0]))
     while len(_DEC_POWERS) <= i:
@@ -95,6 +92,8 @@ def _dec_power(i: int) -> decimal.Decimal:
 
 
 def _bytes_to_decimal(data: bytes) -> decimal.Decimal:
+    import decimal
+
     if len(data) <= _DECIMAL_LEAF_BYTES:
         return decimal.Decimal(int.from_bytes(data, "big"))
     low = _DECIMAL_LEAF_BYTES
@@ -121,8 +120,17 @@ def _decimal_digits(x: decimal.Decimal, level: int, width: int, out: list[str]) 
 
 
 def _encode_decimal(data: bytes) -> str:
+    import decimal
+
     out: list[str] = []
-    with decimal.localcontext(_EXACT):
+    # Integer arithmetic in this context is exact; any rounding would raise instead.
+    exact = decimal.Context(
+        prec=decimal.MAX_PREC,
+        Emax=decimal.MAX_EMAX,
+        Emin=decimal.MIN_EMIN,
+        traps=[decimal.Inexact, decimal.Rounded, decimal.InvalidOperation],
+    )
+    with decimal.localcontext(exact):
         x = _bytes_to_decimal(data)
         level = 0
         while _dec_power(level + 1) <= x:
@@ -142,12 +150,9 @@ def encode(data: bytes) -> str:
 
 def _decode_small(s: str) -> int:
     n = 0
-    start = len(s) % 2
-    if start:
-        n = _DIGIT[s[0]]
-    pair_digit = _PAIR_DIGIT
-    for j in range(start, len(s), 2):
-        n = n * _PAIR_BASE + pair_digit[s[j : j + 2]]
+    digit = _DIGIT
+    for c in s:
+        n = n * 58 + digit[c]
     return n
 
 

@@ -16,6 +16,7 @@ import base64
 import binascii
 import functools
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -187,7 +188,7 @@ def _map_secrets(document: Any, func: Callable[[Any, str], Any], where: str = ""
     if isinstance(document, dict):
         out: dict[str, Any] = {}
         for key, value in document.items():
-            path = f"{where}.{key}" if where else str(key)
+            path = field_path(where, key)
             if key in SECRET_FIELDS:
                 out[key] = func(value, path)
             else:
@@ -196,6 +197,15 @@ def _map_secrets(document: Any, func: Callable[[Any, str], Any], where: str = ""
     if isinstance(document, list):
         return [_map_secrets(item, func, f"{where}[{i}]") for i, item in enumerate(document)]
     return document
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+def field_path(where: str, key: Any) -> str:
+    """``where.key`` for error messages; a key that could break the line is quoted."""
+    part = key if isinstance(key, str) and _PLAIN_KEY.fullmatch(key) else repr(key)
+    return f"{where}.{part}" if where else part
 
 
 def _b64decode(text: Any, what: str) -> bytes:

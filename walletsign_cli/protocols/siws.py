@@ -70,7 +70,9 @@ class SignInMessage:
         out = f"{self.domain}{HEADER_SUFFIX}\n{self.address}"
         if self.statement:
             out += f"\n\n{self.statement}"
-        lines = [f"{prefix}{getattr(self, name)}" for name, prefix in _FIELDS if getattr(self, name)]
+        lines = [
+            f"{prefix}{getattr(self, name)}" for name, prefix in _FIELDS if getattr(self, name)
+        ]
         if self.resources:
             lines.append(_RESOURCES + "".join(f"\n- {r}" for r in self.resources))
         if lines:
@@ -130,9 +132,9 @@ def _is_field_line(line: str) -> bool:
 def _fields_start(rest: list[str]) -> int | None:
     """Where the field block begins (after the statement's blank line), or None."""
     for j, line in enumerate(rest):
-        if (j == 0 or rest[j - 1] == "") and _is_field_line(line):
-            if _parse_fields(rest[j:]) is not None:
-                return j
+        starts = (j == 0 or rest[j - 1] == "") and _is_field_line(line)
+        if starts and _parse_fields(rest[j:]) is not None:
+            return j
     return None
 
 

@@ -1,0 +1,455 @@
+"""``walletsign listen``: a real HTTP round trip on 127.0.0.1, bounded in time.
+
+The listener runs as ``python -m walletsign_cli`` in a subprocess; the wallet's answer is
+built by ``simulate`` (or, when that command is absent, by :class:`FakeWallet` on the core)
+and sent with an HTTP GET to the loopback address only. Every wait has a timeout and every
+subprocess is killed in ``finally``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import pytest
+
+from tests.conftest import invoke
+from walletsign_cli.core import base58
+from walletsign_cli.core.box import X25519KeyPair, X25519PublicKey, open_sealed, seal, shared_secret
+from walletsign_cli.core.ed25519 import Ed25519SigningKey
+from walletsign_cli.errors import BadInputError
+from walletsign_cli.listener import Listener, Page, normalize_path
+
+LOOPBACK = "http://127.0.0.1:"
+WAIT = 20.0
+APP_URL = "https://example.com"
+
+# No proxy from the environment may ever see this traffic: loopback only.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: str
+
+
+def http(url: str, *, method: str = "GET", data: bytes | None = None) -> Reply:
+    """One request to the listener (127.0.0.1 only), with a timeout."""
+    assert url.startswith(LOOPBACK), url
+    request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - http, loopback
+    try:
+        with _OPENER.open(request, timeout=WAIT) as response:
+            return Reply(response.status, dict(response.headers), response.read().decode())
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return Reply(exc.code, dict(exc.headers), exc.read().decode())
+
+
+class Listening:
+    """``walletsign listen`` in a subprocess, its stdout read line by line."""
+
+    def __init__(self, keystore: Path, *args: str) -> None:
+        command = [sys.executable, "-m", "walletsign_cli", "--keystore", str(keystore)]
+        self.proc = subprocess.Popen(
+            [*command, "listen", "--port", "0", *args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)
+
+    def first_line(self) -> str:
+        line = self.lines.get(timeout=WAIT)
+        assert line is not None, self.stderr_now()
+        return line
+
+    def stderr_now(self) -> str:
+        self.kill()
+        assert self.proc.stderr is not None
+        return self.proc.stderr.read()
+
+    def finish(self) -> tuple[int, list[str], str]:
+        """Exit code, the remaining stdout lines, stderr."""
+        code = self.proc.wait(timeout=WAIT)
+        self.reader.join(timeout=WAIT)
+        rest: list[str] = []
+        while (line := self.lines.get(timeout=WAIT)) is not None:
+            rest.append(line)
+        assert self.proc.stderr is not None
+        return code, rest, self.proc.stderr.read()
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=WAIT)
+
+
+@pytest.fixture
+def listen(keystore_path: Path) -> Iterator[Any]:
+    started: list[Listening] = []
+
+    def start(*args: str) -> Listening:
+        process = Listening(keystore_path, *args)
+        started.append(process)
+        return process
+
+    try:
+        yield start
+    finally:
+        for process in started:
+            process.kill()
+            for stream in (process.proc.stdout, process.proc.stderr):
+                if stream is not None:
+                    stream.close()
+
+
+@dataclass
+class FakeWallet:
+    """The wallet side on the core, used only when the ``simulate`` command is absent."""
+
+    account: Ed25519SigningKey = field(default_factory=Ed25519SigningKey.generate)
+    keys: dict[str, X25519KeyPair] = field(default_factory=dict)
+
+    def answer(self, deeplink: str) -> str:
+        parts = urlsplit(deeplink)
+        method = parts.path.rsplit("/", 1)[-1]
+        query = dict(parse_qsl(parts.query))
+        dapp = X25519PublicKey.from_base58(query["dapp_encryption_public_key"])
+        link = query["redirect_link"]
+        if method == "connect":
+            mine = self.keys[str(dapp)] = X25519KeyPair.generate()
+            session = base58.encode(self.account.sign_attached(b'{"chain":"solana"}'))
+            body: dict[str, Any] = {"public_key": str(self.account.public), "session": session}
+        else:
+            mine = self.keys[str(dapp)]
+            shared = shared_secret(dapp, mine)
+            payload = json.loads(
+                open_sealed(
+                    base58.decode(query["payload"]),
+                    base58.decode(query["nonce"]),
+                    shared,
+                )
+            )
+            assert method == "signMessage", method
+            signature = self.account.sign(base58.decode(payload["message"]))
+            body = {"signature": base58.encode(signature)}
+        nonce, sealed = seal(json.dumps(body).encode(), shared_secret(dapp, mine))
+        params = {"nonce": base58.encode(nonce), "data": base58.encode(sealed)}
+        if method == "connect":
+            params = {"phantom_encryption_public_key": str(mine.public), **params}
+        return f"{link}?{urlencode(params)}"
+
+
+def have_simulate() -> bool:
+    return importlib.util.find_spec("walletsign_cli.cli.simulate") is not None
+
+
+@pytest.fixture
+def wallet() -> Any:
+    fake = FakeWallet()
+
+    def answer(deeplink: str) -> str:
+        if not have_simulate():
+            return fake.answer(deeplink)
+        result = invoke("simulate", deeplink, "--json")
+        assert result.exit_code == 0, result.stderr
+        redirect = json.loads(result.stdout)["redirect"]
+        assert isinstance(redirect, str)
+        return redirect
+
+    return answer
+
+
+def link_base(link: str) -> str:
+    """``http://127.0.0.1:PORT`` of a printed link."""
+    parts = urlsplit(link)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def assert_link(link: str) -> None:
+    assert link.startswith(LOOPBACK), link
+    token = urlsplit(link).path.split("/")[1]
+    assert len(token) >= 22  # token_urlsafe(16)
+    assert link.endswith("/cb")
+
+
+# --- the full exchange --------------------------------------------------------------------
+
+
+def test_connect_then_sign_message_through_listen(
+    listen: Any, wallet: Any, keystore_path: Path
+) -> None:
+    assert invoke("keygen").exit_code == 0
+
+    first = listen("--timeout", "30")
+    link = first.first_line()
+    assert_link(link)
+    built = invoke(
+        "connect-url",
+        "--wallet",
+        "phantom",
+        "--app-url",
+        APP_URL,
+        "--redirect-link",
+        link,
+        "--json",
+    )
+    assert built.exit_code == 0, built.stderr
+    answer = wallet(json.loads(built.stdout)["url"])
+    assert answer.startswith(link + "?")
+
+    page = http(answer)
+    assert page.status == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert "<h1>approved</h1>" in page.body
+    code, out, err = first.finish()
+    assert code == 0, err
+    assert "received an answer" in err
+    assert "data=" not in err and urlsplit(answer).query not in err  # the answer is not logged
+    decoded = invoke("decode-redirect", answer, "--no-save")  # the same text, same code path
+    assert out == decoded.stdout.splitlines()
+
+    store = json.loads(keystore_path.read_text())
+    assert list(store["sessions"]) == ["phantom"]
+    session = store["sessions"]["phantom"]
+    account = dict(parse_qsl(urlsplit(answer).query))
+    assert session["wallet_encryption_public_key"] == account["phantom_encryption_public_key"]
+
+    second = listen("--timeout", "30", "--json")
+    header = json.loads(second.first_line())
+    link2 = header["redirect_link"]
+    assert_link(link2)
+    assert link2 != link  # a fresh token every time
+    built = invoke("sign-url", "--redirect-link", link2, "--message", "hello listen", "--json")
+    assert built.exit_code == 0, built.stderr
+    answer = wallet(json.loads(built.stdout)["url"])
+
+    page = http(answer)
+    assert page.status == 200
+    assert "<h1>approved</h1>" in page.body
+    code, out, err = second.finish()
+    assert code == 0, err
+    assert len(out) == 1
+    result = json.loads(out[0])
+    assert result["status"] == "approved"
+    assert result["method"] == "signMessage"
+    assert result["session_name"] == "phantom"
+    assert result["verified"] is True
+    assert set(result["data"]) == {"signature"}
+
+    # A disconnect answer has no parameters at all: the bare link is the whole answer.
+    third = listen("--timeout", "30", "--json")
+    link3 = json.loads(third.first_line())["redirect_link"]
+    built = invoke("disconnect-url", "--redirect-link", link3, "--json")
+    assert built.exit_code == 0, built.stderr
+    assert "<h1>approved</h1>" in http(link3).body
+    code, out, err = third.finish()
+    assert code == 0, err
+    result = json.loads(out[0])
+    assert result["method"] == "disconnect"
+    assert result["session_removed"] is True
+    assert json.loads(keystore_path.read_text())["sessions"] == {}
+
+
+# --- robustness: wrong paths, methods and garbage are answered and ignored ---------------
+
+
+def test_wrong_path_404_post_405_garbage_then_rejection(listen: Any) -> None:
+    process = listen("--timeout", "30")
+    link = process.first_line()
+    base = link_base(link)
+
+    assert http(base + "/favicon.ico").status == 404
+    assert http(base + "/cb").status == 404
+    assert http(link + "/more").status == 404
+    wrong_token = base + "/" + "A" * 22 + "/cb?errorCode=4001"
+    assert http(wrong_token).status == 404
+    post = http(link, method="POST", data=b"errorCode=4001")
+    assert post.status == 405
+    assert post.headers["Allow"] == "GET"
+    assert http(link, method="PUT", data=b"x").status == 405
+
+    port = urlsplit(link).port
+    assert port is not None
+    with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as raw:
+        raw.sendall(b"\x00\x01 not http\r\n\r\n")
+        assert raw.recv(64).startswith(b"HTTP/")
+    with socket.create_connection(("127.0.0.1", port), timeout=WAIT):
+        pass  # a port scan: connect and go
+    assert process.proc.poll() is None  # still waiting
+
+    page = http(link + "?errorCode=4001&errorMessage=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+    assert page.status == 200
+    assert "rejected: &lt;script&gt;alert(1)&lt;/script&gt;" in page.body
+    assert "<script>" not in page.body
+    code, out, err = process.finish()
+    assert code == 4, err
+    assert out and "4001" in "\n".join(out)
+
+
+def test_undecodable_answer_gets_the_page_and_exit_3(listen: Any) -> None:
+    process = listen("--timeout", "30", "--json")
+    link = json.loads(process.first_line())["redirect_link"]
+    page = http(link + "?nonce=0OIl&data=abc")
+    assert page.status == 200
+    assert "could not decode" in page.body
+    code, out, err = process.finish()
+    assert code == 3
+    assert out == []  # the error goes to stderr only
+    error = json.loads(err.strip().splitlines()[-1])["error"]
+    assert error["exit_code"] == 3
+    assert "nonce" in error["message"]
+
+
+def test_overlong_request_line_is_refused_and_waiting_goes_on(listen: Any) -> None:
+    from walletsign_cli.limits import MAX_URL_CHARS
+
+    process = listen("--timeout", "30")
+    link = process.first_line()
+    port = urlsplit(link).port
+    assert port is not None
+    target = urlsplit(link).path + "?data=" + "1" * (MAX_URL_CHARS + 100)
+    with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as raw:
+        with contextlib.suppress(OSError):  # the server may close before reading it all
+            raw.sendall(f"GET {target} HTTP/1.0\r\n\r\n".encode())
+        status = raw.recv(64)
+    assert status.startswith(b"HTTP/1.0 414") or status == b""
+    assert process.proc.poll() is None
+    page = http(link + "?errorCode=4001&errorMessage=no")
+    assert "rejected: no" in page.body
+    assert process.finish()[0] == 4
+
+
+# --- timeout, Ctrl-C, options --------------------------------------------------------------
+
+
+def test_timeout_exits_3_with_message(listen: Any) -> None:
+    process = listen("--timeout", "1")
+    assert_link(process.first_line())
+    code, out, err = process.finish()
+    assert code == 3
+    assert out == []
+    assert "walletsign: error: --timeout: no answer reached the redirect link within 1 s" in err
+    assert "walletsign: hint:" in err
+
+
+def test_ctrl_c_exits_130(listen: Any) -> None:
+    process = listen("--timeout", "30")
+    process.first_line()
+    process.proc.send_signal(signal.SIGINT)
+    code, _, err = process.finish()
+    assert code == 130
+    assert "interrupted" in err
+    assert "Traceback" not in err
+
+
+def test_busy_port_is_bad_input(run: Any) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        result = run("listen", "--port", str(port), "--timeout", "1")
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    assert "cannot listen on 127.0.0.1" in result.stderr
+    assert "--port 0" in result.stderr
+
+
+def test_bad_path_is_bad_input(run: Any) -> None:
+    result = run("listen", "--path", "/a b", "--timeout", "1")
+    assert result.exit_code == 3
+    assert "--path" in result.stderr
+
+
+def test_custom_path_and_json_first_line(run: Any) -> None:
+    result = run("listen", "--path", "onConnect", "--timeout", "0.2", "--json")
+    assert result.exit_code == 3
+    first = json.loads(result.stdout.splitlines()[0])
+    assert first["redirect_link"].startswith(LOOPBACK)
+    assert first["redirect_link"].endswith("/onConnect")
+    assert json.loads(result.stderr.strip().splitlines()[-1])["error"]["exit_code"] == 3
+
+
+def test_other_host_warns_that_the_phone_must_reach_it(
+    run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pretend 127.0.0.1 is a LAN address, so nothing ever binds beyond the loopback.
+    monkeypatch.setattr("walletsign_cli.cli.listen.is_loopback", lambda host: False)
+    result = run("listen", "--link-host", "192.0.2.7", "--timeout", "0.2")
+    assert result.exit_code == 3
+    assert result.stdout.startswith("http://192.0.2.7:")
+    assert "the phone must reach this address" in result.stderr
+    assert "same network" in result.stderr
+
+
+# --- the library pieces --------------------------------------------------------------------
+
+
+def test_normalize_path() -> None:
+    assert normalize_path("cb") == "/cb"
+    assert normalize_path("/on/Connect/") == "/on/Connect"
+    for bad in ("/a?b", "/a#b", "/../", "/a b", "/%2e"):
+        with pytest.raises(BadInputError):
+            normalize_path(bad)
+
+
+def test_page_escapes_and_has_no_script() -> None:
+    body = Page('rejected: <img src=x onerror="x">', "a & b").render().decode()
+    assert "<img" not in body
+    assert "&lt;img src=x onerror=&quot;x&quot;&gt;" in body
+    assert "a &amp; b" in body
+    assert "<script" not in body
+
+
+def test_listener_api_page_reflects_finish(capsys: pytest.CaptureFixture[str]) -> None:
+    from walletsign_cli.cli.listen import finish, open_listener
+
+    replies: list[Reply] = []
+    with open_listener(timeout=WAIT) as listener:
+        assert listener.redirect_link.startswith(LOOPBACK)
+        sender = threading.Thread(
+            target=lambda: replies.append(http(listener.redirect_link + "?errorCode=4100")),
+            daemon=True,
+        )
+        sender.start()
+        url = listener.wait()
+        assert url == listener.redirect_link + "?errorCode=4100"
+        code = finish(url, key=None, session=None, no_save=True, as_json=True)
+        sender.join(timeout=WAIT)
+    assert code == 4
+    assert replies and replies[0].status == 200
+    assert "rejected:" in replies[0].body
+    document = json.loads(capsys.readouterr().out)
+    assert document["status"] == "rejected"
+    assert document["error_code"] == 4100
+
+
+def test_listener_times_out() -> None:
+    with Listener(timeout=0.2) as listener, pytest.raises(BadInputError, match="--timeout"):
+        listener.wait()

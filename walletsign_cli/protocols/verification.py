@@ -1,0 +1,596 @@
+"""Verifying what a wallet gave back: Solana ed25519 (raw, off-chain messages, SIWS) and
+Ethereum EIP-191 ``personal_sign`` (MetaMask, ethers, Immutable X Link ``link.sign``).
+
+Encodings are detected here, at the edge: a Solana signature or key may arrive as base58,
+base64 or hex, and the one found is reported. Verification raises
+:class:`InvalidSignatureError` with one line saying what failed (and a hint when another
+reading of the same input would verify); the command turns it into a verdict.
+The Ethereum core (coincurve, pycryptodome) is imported only on the Ethereum path.
+"""
+
+from __future__ import annotations
+
+import binascii
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import nacl.bindings
+import nacl.exceptions
+
+from walletsign_cli.core import base58
+from walletsign_cli.errors import BadInputError, InvalidSignatureError
+from walletsign_cli.protocols import offchain
+
+if TYPE_CHECKING:
+    from walletsign_cli.core.eth import EthSignature
+
+SOLANA = "solana"
+ETHEREUM = "ethereum"
+
+RAW = "raw"
+SIWS = "siws"
+EIP191 = "eip191"
+OFFCHAIN = "offchain"
+AUTO = "auto"
+SOLANA_SCHEMES = (AUTO, RAW, OFFCHAIN, *offchain.LAYOUTS, SIWS)
+SCHEMES = (*SOLANA_SCHEMES, EIP191)
+"""``--scheme`` values. Results name what matched: raw, offchain-legacy-v0, offchain-v0,
+offchain-v1, siws or eip191."""
+
+PUBLIC_KEY_SIZE = 32
+SIGNATURE_SIZE = 64
+_HEX = frozenset("0123456789abcdefABCDEF")
+_B58 = frozenset(base58.ALPHABET)
+_B64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+_B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=")
+
+
+# --- encodings -------------------------------------------------------------------------
+
+
+def _candidates(text: str) -> list[tuple[bytes, str]]:
+    """Every encoding ``text`` is valid in, base58 first (Solana's own)."""
+    found: list[tuple[bytes, str]] = []
+    if text[:2] in ("0x", "0X"):
+        body = text[2:]
+        if len(body) % 2 == 0 and set(body) <= _HEX:
+            found.append((bytes.fromhex(body), "hex"))
+        return found
+    chars = set(text)
+    if chars <= _B58:
+        found.append((base58.decode(text), "base58"))
+    if len(text) % 2 == 0 and chars <= _HEX:
+        found.append((bytes.fromhex(text), "hex"))
+    for alphabet, name, altchars in ((_B64, "base64", b"+/"), (_B64URL, "base64url", b"-_")):
+        if chars <= alphabet and "=" not in text.rstrip("="):
+            padded = text + "=" * (-len(text) % 4)
+            try:
+                found.append(
+                    (binascii.a2b_base64(_to_std(padded, altchars), strict_mode=True), name)
+                )
+            except binascii.Error:
+                continue
+            break
+    return found
+
+
+def _to_std(text: str, altchars: bytes) -> bytes:
+    raw = text.encode("ascii")
+    return raw if altchars == b"+/" else raw.translate(bytes.maketrans(b"-_", b"+/"))
+
+
+def decode_binary(text: str, size: int, *, name: str) -> tuple[bytes, str]:
+    """Decode base58, base64 or hex, preferring the reading that yields ``size`` bytes.
+
+    When no reading has that size, the most specific one is returned (``0x``/hex, then
+    base58, then base64) and the caller judges the length. Text valid in no encoding is
+    bad input naming ``name``.
+    """
+    value = text.strip()
+    if not value:
+        raise BadInputError(f"{name} is empty")
+    found = _candidates(value)
+    for raw, encoding in found:
+        if len(raw) == size:
+            return raw, encoding
+    if not found:
+        if value[:2] in ("0x", "0X"):
+            raise BadInputError(f"{name} starts with 0x but is not hex")
+        # base58's own error names the bad character and hints at the likely mix-up.
+        base58.decode(value, name=name)
+        raise BadInputError(f"{name} is not base58, base64 or hex")
+    hexes = [c for c in found if c[1] == "hex"]
+    return hexes[0] if hexes else found[0]
+
+
+def parse_solana_public_key(text: str, *, name: str = "--public-key") -> tuple[bytes, str]:
+    """A 32-byte ed25519 public key in base58, base64 or hex; a 64-byte keypair is refused."""
+    value = text.strip()
+    if value.startswith("["):
+        return _key_from_json_array(value, name)
+    if value[:2] in ("0x", "0X") and len(value) == 42:
+        raise BadInputError(
+            f"{name} looks like an Ethereum address, not a Solana public key",
+            hint="verify Ethereum signatures with --address",
+        )
+    raw, encoding = decode_binary(value, PUBLIC_KEY_SIZE, name=name)
+    if len(raw) != PUBLIC_KEY_SIZE:
+        if any(len(r) == 64 for r, _ in _candidates(value)):
+            raise _keypair_error(name)
+        raise BadInputError(
+            f"{name} must be a 32-byte ed25519 public key, got {len(raw)} bytes ({encoding})"
+        )
+    return raw, encoding
+
+
+def _keypair_error(name: str) -> BadInputError:
+    return BadInputError(
+        f"{name} is 64 bytes: that is a Solana keypair (secret ‖ public), not a public key",
+        hint="pass the address (its last 32 bytes, `solana address -k FILE`); "
+        "and treat that keypair as leaked if it was shared",
+    )
+
+
+def _key_from_json_array(value: str, name: str) -> tuple[bytes, str]:
+    import json  # only for this rare input form: start-up does not pay for it
+
+    try:
+        numbers = json.loads(value)
+        raw = bytes(numbers)
+    except (ValueError, TypeError):
+        raise BadInputError(f"{name} is not a base58 key or a JSON byte array") from None
+    if len(raw) == 64:
+        raise _keypair_error(name)
+    if len(raw) != PUBLIC_KEY_SIZE:
+        raise BadInputError(f"{name} must be 32 bytes, got {len(raw)} (JSON array)")
+    return raw, "json-array"
+
+
+# --- results ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Match:
+    """What verified: the scheme's name and details about it."""
+
+    scheme: str
+    signer: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The answer of ``verify``; the text and JSON renderers both take it."""
+
+    valid: bool
+    chain: str
+    scheme: str | None
+    signer: str | None
+    signature_encoding: str | None
+    message_encoding: str | None = None
+    reason: str | None = None
+    hint: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The SPEC's keys first, then the extras (``reason`` and ``hint`` when invalid)."""
+        document: dict[str, Any] = {
+            "valid": self.valid,
+            "chain": self.chain,
+            "scheme": self.scheme,
+            "signer": self.signer,
+            "signature_encoding": self.signature_encoding,
+            "message_encoding": self.message_encoding,
+        }
+        if not self.valid:
+            document["reason"] = self.reason
+            document["hint"] = self.hint
+        document.update(self.details)
+        return document
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """Another reading of the message the user may have meant, and how to ask for it."""
+
+    message: bytes
+    hint: str
+
+
+# --- Solana ----------------------------------------------------------------------------
+
+
+def ed25519_ok(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    """libsodium's strict verdict (canonical S, no small-order key or R)."""
+    try:
+        nacl.bindings.crypto_sign_open(signature + message, public_key)
+    except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError):
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class SolanaRequest:
+    """A Solana signature to check, decoded."""
+
+    public_key: bytes
+    signature: bytes
+    message: bytes
+    signature_encoding: str
+    message_encoding: str
+    public_key_encoding: str = "base58"
+    alternatives: tuple[Alternative, ...] = ()
+
+    @classmethod
+    def parse(
+        cls,
+        public_key: str,
+        signature: str,
+        message: bytes,
+        *,
+        message_encoding: str,
+        alternatives: tuple[Alternative, ...] = (),
+        names: tuple[str, str] = ("--public-key", "--signature"),
+    ) -> SolanaRequest:
+        """Decode the key and signature (a signature of the wrong length is kept: invalid)."""
+        key, key_encoding = parse_solana_public_key(public_key, name=names[0])
+        sig, sig_encoding = decode_binary(signature, SIGNATURE_SIZE, name=names[1])
+        return cls(key, sig, message, sig_encoding, message_encoding, key_encoding, alternatives)
+
+    @property
+    def signer(self) -> str:
+        """The public key in base58 (the Solana address)."""
+        return base58.encode(self.public_key)
+
+    def verdict(self, match: Match) -> Verdict:
+        """The verdict for a signature that verified."""
+        return Verdict(
+            True,
+            SOLANA,
+            match.scheme,
+            match.signer,
+            self.signature_encoding,
+            self.message_encoding,
+            details={"public_key_encoding": self.public_key_encoding, **match.details},
+        )
+
+    def failed(self, scheme: str, error: InvalidSignatureError) -> Verdict:
+        """The verdict for a signature that did not verify under ``scheme``."""
+        return Verdict(
+            False,
+            SOLANA,
+            scheme,
+            self.signer,
+            self.signature_encoding,
+            self.message_encoding,
+            reason=error.message,
+            hint=error.hint,
+            details={"public_key_encoding": self.public_key_encoding},
+        )
+
+    def verify(
+        self,
+        scheme: str = AUTO,
+        *,
+        now: datetime | None = None,
+        domain: str | None = None,
+        nonce: str | None = None,
+        application_domain: bytes = offchain.ZERO_DOMAIN,
+        hints: bool = True,
+    ) -> Match:
+        """Return what matched, or raise :class:`InvalidSignatureError` saying why not.
+
+        ``auto`` tries the raw bytes first, then the off-chain layouts around them; a raw
+        match that is itself a serialized off-chain message or a SIWS message is named as
+        such (and a SIWS message must pass :func:`siws.check`).
+        """
+        if len(self.signature) != SIGNATURE_SIZE:
+            raise InvalidSignatureError(
+                f"signature is {len(self.signature)} bytes ({self.signature_encoding}); "
+                f"an ed25519 signature is {SIGNATURE_SIZE}"
+            )
+        claims = {"now": now, "domain": domain, "nonce": nonce}
+        if scheme == AUTO and (domain is not None or nonce is not None):
+            scheme = SIWS  # an expected domain or nonce only makes sense for a sign-in
+        if scheme == SIWS:
+            return self._siws(claims)
+        match = self._match(scheme, application_domain, claims)
+        if match is not None:
+            return match
+        raise InvalidSignatureError(
+            self._reason(scheme),
+            hint=self._hint(scheme, application_domain) if hints else None,
+        )
+
+    def _match(
+        self, scheme: str, application_domain: bytes, claims: dict[str, Any]
+    ) -> Match | None:
+        key, sig, message = self.public_key, self.signature, self.message
+        layouts = _layouts(scheme)
+        serialized = message.startswith(offchain.SIGNING_DOMAIN)
+        if (scheme in (AUTO, RAW) or (layouts and serialized)) and ed25519_ok(key, message, sig):
+            return self._name_raw_match(scheme, layouts, claims)
+        if not layouts or (serialized and scheme != AUTO):
+            return None
+        for candidate in offchain.candidates(
+            message, key, layouts=layouts, application_domain=application_domain
+        ):
+            if ed25519_ok(key, candidate.serialize(), sig):
+                details = {"offchain": candidate.describe()}
+                if scheme == AUTO and _is_siws(message):
+                    return self._siws_match(message, candidate.layout, claims, details)
+                return Match(candidate.layout, self.signer, details)
+        return None
+
+    def _name_raw_match(
+        self, scheme: str, layouts: tuple[str, ...], claims: dict[str, Any]
+    ) -> Match:
+        message = self.message
+        if message.startswith(offchain.SIGNING_DOMAIN) and scheme != RAW:
+            try:
+                parsed = offchain.parse(message)
+            except BadInputError as exc:
+                if scheme == AUTO:
+                    return Match(RAW, self.signer)
+                raise InvalidSignatureError(
+                    f"the signature covers these bytes, but they are not a well-formed "
+                    f"off-chain message: {exc.message}"
+                ) from None
+            signed_by = parsed.layout == offchain.LEGACY_V0 or self.public_key in parsed.signers
+            if parsed.layout in layouts and signed_by:
+                details = {"offchain": parsed.describe(), "message_form": "serialized"}
+                return Match(parsed.layout, self.signer, details)
+            if scheme == AUTO:
+                return Match(RAW, self.signer)
+            raise InvalidSignatureError(
+                f"the signature covers a {parsed.layout} message"
+                + ("" if signed_by else " that does not list this key among its signers")
+                + f", not {scheme}"
+            )
+        if scheme == AUTO and _is_siws(message):
+            return self._siws_match(message, RAW, claims, {})
+        return Match(RAW, self.signer)
+
+    def _siws(self, claims: dict[str, Any]) -> Match:
+        from walletsign_cli.protocols import siws
+
+        parsed = siws.parse(_utf8(self.message, "SIWS message"))
+        if ed25519_ok(self.public_key, self.message, self.signature):
+            framing = RAW
+        else:
+            wrapped = offchain.OffchainMessage(
+                offchain.V1, self.message, signers=(self.public_key,)
+            )
+            if not ed25519_ok(self.public_key, wrapped.serialize(), self.signature):
+                raise InvalidSignatureError(
+                    f"ed25519 signature by {self.signer} does not verify over this "
+                    "Sign-In With Solana message (raw or in an offchain-v1 envelope)",
+                    hint="the wallet signs the exact text: check line breaks and spaces",
+                )
+            framing = offchain.V1
+        siws.check(parsed, self.signer, **claims)
+        return Match(SIWS, self.signer, {"siws": parsed.to_json(), "siws_framing": framing})
+
+    def _siws_match(
+        self, message: bytes, framing: str, claims: dict[str, Any], details: dict[str, Any]
+    ) -> Match:
+        from walletsign_cli.protocols import siws
+
+        try:
+            parsed = siws.parse(message.decode("utf-8"))
+        except (BadInputError, UnicodeDecodeError):
+            return Match(framing, self.signer, details)
+        siws.check(parsed, self.signer, **claims)
+        return Match(
+            SIWS, self.signer, {"siws": parsed.to_json(), "siws_framing": framing, **details}
+        )
+
+    def _reason(self, scheme: str) -> str:
+        tried = [RAW] if scheme in (AUTO, RAW) else []
+        tried += list(_layouts(scheme))
+        return (
+            f"ed25519 signature by {self.signer} does not verify over the "
+            f"{len(self.message)}-byte message (tried {', '.join(tried)})"
+        )
+
+    def _hint(self, scheme: str, application_domain: bytes) -> str:
+        if scheme != AUTO:
+            probe = SolanaRequest(self.public_key, self.signature, self.message, "", "")
+            try:
+                found = probe.verify(AUTO, application_domain=application_domain, hints=False)
+            except (InvalidSignatureError, BadInputError):
+                pass
+            else:
+                return f"it is a valid {found.scheme} signature: use --scheme {found.scheme}"
+        for alternative in self.alternatives:
+            probe = SolanaRequest(self.public_key, self.signature, alternative.message, "", "")
+            try:
+                probe.verify(AUTO, hints=False)
+            except (InvalidSignatureError, BadInputError):
+                continue
+            return alternative.hint
+        return (
+            "the wallet signed exact bytes: check the message encoding "
+            "(--message, --message-hex, --message-b58) and the public key"
+        )
+
+
+def _layouts(scheme: str) -> tuple[str, ...]:
+    if scheme in (AUTO, OFFCHAIN):
+        return offchain.LAYOUTS
+    if scheme in offchain.LAYOUTS:
+        return (scheme,)
+    return ()
+
+
+def _is_siws(message: bytes) -> bool:
+    from walletsign_cli.protocols import siws
+
+    return siws.looks_like(message)
+
+
+def _utf8(data: bytes, what: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadInputError(f"{what} is not UTF-8 text") from None
+
+
+# --- Ethereum --------------------------------------------------------------------------
+
+
+def parse_eth_signature_text(text: str, *, name: str = "--signature") -> tuple[bytes, str, str]:
+    """The signature bytes, their encoding and where they came from.
+
+    Accepts 0x-hex (65 bytes r‖s‖v with v 27/28 or Immutable ``signRaw``'s 00/01, or 64-byte
+    EIP-2098), with or without ``0x`` or JSON quotes, and a whole Link result pasted as
+    ``{"result": "0x…"}`` (also ``{"data": {"result": …}}``, as Link posts it).
+    """
+    value = text.strip()
+    source = "argument"
+    if value.startswith("{"):
+        value, source = _from_link_json(value, name), "link-result-json"
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        value = value[1:-1].strip()
+    body = value[2:] if value[:2] in ("0x", "0X") else value
+    if not body:
+        raise BadInputError(f"{name} is empty")
+    if len(body) % 2 or not set(body) <= _HEX:
+        raise BadInputError(
+            f"{name} is not 0x-hex ({len(body)} characters)",
+            hint="an Ethereum signature is 0x followed by 130 hex digits (r, s, v)",
+        )
+    return bytes.fromhex(body), "hex", source
+
+
+def _from_link_json(value: str, name: str) -> str:
+    import json
+
+    try:
+        document = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise BadInputError(f"{name} starts with '{{' but is not JSON: {exc.msg}") from None
+    for path in (("result",), ("data", "result"), ("signature",)):
+        node: Any = document
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, str) and node.strip():
+            return node
+    raise BadInputError(
+        f'{name} is JSON without a "result" string',
+        hint='paste the whole link.sign answer, e.g. {"result": "0x…"}',
+    )
+
+
+@dataclass(frozen=True)
+class EthereumRequest:
+    """An EIP-191 ``personal_sign`` signature to check (``address`` None: recover only)."""
+
+    address: bytes | None
+    signature: EthSignature
+    message: bytes
+    signature_encoding: str
+    message_encoding: str
+    signature_source: str = "argument"
+    alternatives: tuple[Alternative, ...] = ()
+
+    @classmethod
+    def parse(
+        cls,
+        address: str | None,
+        signature: str,
+        message: bytes,
+        *,
+        message_encoding: str,
+        alternatives: tuple[Alternative, ...] = (),
+        names: tuple[str, str] = ("--address", "--signature"),
+    ) -> EthereumRequest:
+        """Decode the address and signature; malformed ones are bad input."""
+        from walletsign_cli.core import eth
+
+        raw_address = None if address is None else eth.parse_address(address.strip(), name=names[0])
+        raw, encoding, source = parse_eth_signature_text(signature, name=names[1])
+        try:
+            parsed = eth.EthSignature.from_bytes(raw)
+        except BadInputError as exc:
+            raise BadInputError(f"{names[1]}: {exc.message}", hint=exc.hint) from None
+        return cls(raw_address, parsed, message, encoding, message_encoding, source, alternatives)
+
+    def _details(self) -> dict[str, Any]:
+        details: dict[str, Any] = {"signature_form": self.signature.form}
+        if self.signature_source != "argument":
+            details["signature_source"] = self.signature_source
+        return details
+
+    def verify(self, *, allow_high_s: bool = False, hints: bool = True) -> Match:
+        """Check the signature against ``address`` (or recover the signer when it is None)."""
+        from walletsign_cli.core import eth
+
+        if self.signature.high_s and not allow_high_s:
+            raise InvalidSignatureError(
+                "signature has a high s value (malleable: wallets never produce it)",
+                hint="pass --allow-high-s to accept it as plain ecrecover does",
+            )
+        recovered = eth.recover_personal_sign(self.message, self.signature, allow_high_s=True)
+        signer = eth.to_checksum_address(recovered)
+        details = self._details()
+        if self.address is None:
+            return Match(EIP191, signer, {**details, "recovered": True})
+        if recovered == self.address:
+            return Match(EIP191, signer, details)
+        raise InvalidSignatureError(
+            f"EIP-191 signature over the {len(self.message)}-byte message is by {signer}, "
+            f"not {eth.to_checksum_address(self.address)}",
+            hint=self._hint() if hints else None,
+        )
+
+    def _hint(self) -> str:
+        from walletsign_cli.core import eth
+
+        for alternative in self.alternatives:
+            try:
+                signer = eth.recover_personal_sign(
+                    alternative.message, self.signature, allow_high_s=True
+                )
+            except InvalidSignatureError:
+                continue
+            if signer == self.address:
+                return alternative.hint
+        return (
+            "personal_sign signs the exact message bytes: check --message vs --message-hex; "
+            "a hash or EIP-712 typed data is a different scheme"
+        )
+
+    @property
+    def claimed_signer(self) -> str | None:
+        """The EIP-55 form of ``address``."""
+        from walletsign_cli.core import eth
+
+        return None if self.address is None else eth.to_checksum_address(self.address)
+
+    def verdict(self, match: Match) -> Verdict:
+        """The verdict for a signature that verified (or was recovered)."""
+        return Verdict(
+            True,
+            ETHEREUM,
+            match.scheme,
+            match.signer,
+            self.signature_encoding,
+            self.message_encoding,
+            details=match.details,
+        )
+
+    def failed(self, error: InvalidSignatureError) -> Verdict:
+        """The verdict for a signature that did not verify."""
+        return Verdict(
+            False,
+            ETHEREUM,
+            EIP191,
+            self.claimed_signer,
+            self.signature_encoding,
+            self.message_encoding,
+            reason=error.message,
+            hint=error.hint,
+            details=self._details(),
+        )
