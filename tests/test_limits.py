@@ -23,6 +23,7 @@ from walletsign_cli.cli.root import COMMANDS
 from walletsign_cli.core import base58
 from walletsign_cli.core.box import X25519KeyPair
 from walletsign_cli.core.ed25519 import Ed25519SigningKey
+from walletsign_cli.errors import InputTooLargeError
 from walletsign_cli.keystore import Keystore, now_iso, put_dapp_keypair
 
 TWO_MB = 2 * 1024 * 1024
@@ -189,6 +190,6 @@ def test_caps_are_what_the_readme_documents() -> None:
 def test_check_size_accepts_the_cap_and_refuses_one_more() -> None:
     limits.check_size(limits.MAX_MESSAGE_BYTES, limits.MAX_MESSAGE_BYTES, "the message")
     with pytest.raises(
-        limits.InputTooLargeError, match=f"the message is {limits.MAX_MESSAGE_BYTES + 1:,} bytes"
+        InputTooLargeError, match=f"the message is {limits.MAX_MESSAGE_BYTES + 1:,} bytes"
     ):
         limits.check_size(limits.MAX_MESSAGE_BYTES + 1, limits.MAX_MESSAGE_BYTES, "the message")

@@ -249,6 +249,22 @@ def test_signature_by_another_key_is_verified_false_exit_1(
     assert "does not verify" in text.stderr
 
 
+def test_forged_answer_does_not_use_up_the_request(
+    run: Any, wallet: MiniWallet, keystore_path: Path
+) -> None:
+    """An answer that fails verification leaves the keystore as it was (exit 1 is a failure),
+    so the genuine answer that follows is not mistaken for a replay."""
+    connected(run, wallet)
+    url = sign_request(run)
+    before = keystore_path.read_bytes()
+    forged = wallet.sign_message(url, signer=Ed25519SigningKey.generate())
+    assert run("decode-redirect", forged).exit_code == 1
+    assert keystore_path.read_bytes() == before
+    genuine = run("decode-redirect", wallet.sign_message(url), "--json")
+    assert genuine.exit_code == 0
+    assert json.loads(genuine.stdout).get("replay") in (None, False)
+
+
 def test_signature_over_an_unrequested_message_is_verified_false(
     run: Any, wallet: MiniWallet
 ) -> None:

@@ -1,0 +1,291 @@
+"""``walletsign verify --batch``: JSON Lines in, results in input order, streaming."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import load_vector
+from walletsign_cli.cli import verify_batch
+from walletsign_cli.cli.verify_batch import (
+    BatchOptions,
+    decode_signature_b58,
+    read_blocks,
+    result_line,
+    verify_stream,
+)
+from walletsign_cli.core import base58
+from walletsign_cli.core.ed25519 import Ed25519SigningKey
+from walletsign_cli.protocols import siws
+
+ED = load_vector("ed25519.json")
+EIP191 = load_vector("eip191.json")
+KEYS = [Ed25519SigningKey.from_seed(bytes([i + 1]) * 32) for i in range(3)]
+KEY = KEYS[0]
+ADDRESS = str(KEY.public)
+RESULT_KEYS = ["line", "id", "valid", "chain", "scheme", "error"]
+
+
+def signed_line(i: int, *, valid: bool = True, **extra: Any) -> str:
+    key = KEYS[i % len(KEYS)]
+    message = f"message {i}"
+    signature = key.sign(message.encode())
+    record = {
+        "id": f"r{i}",
+        "public_key": str(key.public),
+        "signature": base58.encode(signature),
+        "message": message if valid else message + "!",
+        **extra,
+    }
+    return json.dumps(record)
+
+
+def results(stdout: str) -> list[dict[str, Any]]:
+    docs = [json.loads(line) for line in stdout.splitlines()]
+    for doc in docs:
+        assert list(doc) == RESULT_KEYS
+    return docs
+
+
+def write_lines(tmp_path: Path, lines: list[str], name: str = "in.jsonl") -> str:
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def test_all_valid_in_order_exit_0(run: Any, tmp_path: Path) -> None:
+    path = write_lines(tmp_path, [signed_line(i) for i in range(50)])
+    result = run("verify", "--batch", path)
+    assert result.exit_code == 0, result.stderr
+    docs = results(result.stdout)
+    assert [d["line"] for d in docs] == list(range(1, 51))
+    assert [d["id"] for d in docs] == [f"r{i}" for i in range(50)]
+    assert all(d["valid"] and d["chain"] == "solana" and d["scheme"] == "raw" for d in docs)
+    assert all(d["error"] is None for d in docs)
+    assert "50 lines: 50 valid, 0 invalid, 0 malformed" in result.stderr
+
+
+def test_invalid_line_gives_exit_1(run: Any, tmp_path: Path) -> None:
+    lines = [signed_line(0), signed_line(1, valid=False), signed_line(2)]
+    result = run("verify", "--batch", write_lines(tmp_path, lines), "--json")
+    assert result.exit_code == 1
+    assert result.stderr == ""
+    docs = results(result.stdout)
+    assert [d["valid"] for d in docs] == [True, False, True]
+    assert "does not verify" in docs[1]["error"]
+    assert docs[1]["chain"] == "solana"
+
+
+MALFORMED = [
+    "not json",
+    "[1, 2]",
+    '{"signature": "x", "message": "m"}',
+    json.dumps({"public_key": ADDRESS, "address": "0x" + "11" * 20, "signature": "x", "message": "m"}),
+    json.dumps({"public_key": "abc!", "signature": "x", "message": "m"}),
+    json.dumps(
+        {"public_key": base58.encode(KEY.seed + KEY.public.raw), "signature": "x", "message": "m"}
+    ),
+    json.dumps({"public_key": ADDRESS, "signature": 12, "message": "m"}),
+    json.dumps({"public_key": ADDRESS, "signature": "x", "message": "m", "message_hex": "00"}),
+    json.dumps({"public_key": ADDRESS, "signature": "x"}),
+    json.dumps({"public_key": ADDRESS, "signature": "x", "message": "m", "scheme": "nope"}),
+    json.dumps({"public_key": ADDRESS, "signature": "x", "message_hex": "zz"}),
+    json.dumps({"public_key": ADDRESS, "signature": "***", "message": "m"}),
+    json.dumps({"address": "0x1234", "signature": "0x00", "message": "m"}),
+]
+
+
+def test_malformed_lines_are_reported_and_skipped_over(run: Any, tmp_path: Path) -> None:
+    lines = [signed_line(0), *MALFORMED, signed_line(1), signed_line(2, valid=False)]
+    result = run("verify", "--batch", write_lines(tmp_path, lines))
+    assert result.exit_code == 3
+    docs = results(result.stdout)
+    assert len(docs) == len(lines)
+    assert docs[0]["valid"] is True
+    for doc in docs[1 : 1 + len(MALFORMED)]:
+        assert doc["valid"] is False
+        assert doc["error"], doc
+    assert docs[-2]["valid"] is True
+    assert docs[-1]["valid"] is False
+    keypair = docs[1 + MALFORMED.index(MALFORMED[5])]
+    assert "keypair" in keypair["error"]
+    assert base58.encode(KEY.seed) not in result.stdout + result.stderr
+
+
+def test_blank_lines_are_skipped_but_counted(run: Any, tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text(signed_line(0) + "\n\n   \n" + signed_line(1) + "\r\n")
+    result = run("verify", "--batch", str(path))
+    assert result.exit_code == 0
+    assert [d["line"] for d in results(result.stdout)] == [1, 4]
+
+
+def test_not_utf8_line_is_malformed(run: Any, tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(signed_line(0).encode() + b"\n\xff\xfe{}\n" + signed_line(1).encode())
+    result = run("verify", "--batch", str(path))
+    assert result.exit_code == 3
+    docs = results(result.stdout)
+    assert [d["valid"] for d in docs] == [True, False, True]
+    assert docs[1]["error"] == "line is not UTF-8"
+
+
+def test_empty_input(run: Any) -> None:
+    result = run("verify", "--batch", "-", "--json", input="")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_stdin_and_missing_file(run: Any, tmp_path: Path) -> None:
+    result = run("verify", "--batch", "-", input=signed_line(0) + "\n")
+    assert result.exit_code == 0
+    assert results(result.stdout)[0]["valid"] is True
+    missing = run("verify", "--batch", str(tmp_path / "nope.jsonl"))
+    assert missing.exit_code == 3
+    assert "--batch: cannot read" in missing.stderr
+
+
+def test_batch_refuses_single_options(run: Any) -> None:
+    result = run("verify", "--batch", "-", "--public-key", ADDRESS, input="")
+    assert result.exit_code == 2
+
+
+def test_jobs_2_keeps_the_order(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(verify_batch, "JOB_BLOCK_BYTES", 2048)  # many small tasks
+    lines = [signed_line(i, valid=i % 7 != 3) for i in range(400)]
+    lines[100] = "garbage"
+    path = write_lines(tmp_path, lines)
+    single = run("verify", "--batch", path, "--json")
+    double = run("verify", "--batch", path, "--json", "--jobs", "2")
+    assert single.exit_code == double.exit_code == 3
+    assert double.stdout == single.stdout
+    docs = results(double.stdout)
+    assert [d["line"] for d in docs] == list(range(1, 401))
+    assert docs[100]["error"] == "line is not JSON"
+    assert [d["valid"] for d in docs if d["line"] != 101] == [
+        i % 7 != 3 for i in range(400) if i != 100
+    ]
+
+
+def test_jobs_must_be_positive(run: Any) -> None:
+    assert run("verify", "--batch", "-", "--jobs", "0", input="").exit_code in (2, 3)
+
+
+def test_other_schemes_and_ethereum_lines(run: Any, tmp_path: Path) -> None:
+    offchain_case = ED["offchain_messages"]["cases"][0]
+    v1 = EIP191["vectors"][0]
+    text = siws.SignInMessage(domain="example.com", address=ADDRESS, nonce="abcdefgh").text()
+    siws_signature = base58.encode(KEY.sign(text.encode()))
+    siws_line = {"public_key": ADDRESS, "signature": siws_signature, "message": text}
+    lines = [
+        json.dumps(
+            {
+                "id": "ocms",
+                "public_key": ED["offchain_messages"]["signer_public_key"],
+                "signature": offchain_case["signature"],
+                "message": offchain_case["message_utf8"],
+            }
+        ),
+        json.dumps(
+            {"id": "eth", "address": v1["address"], "signature": v1["signature"], "message_hex": v1["message_hex"]}
+        ),
+        json.dumps({**siws_line, "id": "siws", "domain": "example.com"}),
+        json.dumps({**siws_line, "id": "siws-other", "domain": "other.example"}),
+        json.dumps({**siws_line, "id": "raw-only", "scheme": "raw"}),
+        json.dumps(
+            {"id": "eth-high-s", "address": v1["address"], "message": v1["message_text"],
+             "signature": EIP191["signature_forms"]["high_s_malleated"]["signature"]}
+        ),
+        json.dumps(
+            {"id": "b58", "public_key": ADDRESS, "message_b58": base58.encode(b"\x00\x01"),
+             "signature": base58.encode(KEY.sign(b"\x00\x01"))}
+        ),
+    ]
+    result = run("verify", "--batch", write_lines(tmp_path, lines))
+    assert result.exit_code == 1
+    got = {d["id"]: (d["valid"], d["chain"], d["scheme"]) for d in results(result.stdout)}
+    assert got == {
+        "ocms": (True, "solana", "offchain-legacy-v0"),
+        "eth": (True, "ethereum", "eip191"),
+        "siws": (True, "solana", "siws"),
+        "siws-other": (False, "solana", "siws"),
+        "raw-only": (True, "solana", "raw"),
+        "eth-high-s": (False, "ethereum", "eip191"),
+        "b58": (True, "solana", "raw"),
+    }
+    allowed = run("verify", "--batch", write_lines(tmp_path, lines[5:6], "h.jsonl"), "--allow-high-s")
+    assert allowed.exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "id_value",
+    ["plain", 'with "quotes"', "back\\slash", "ünïcödé", "tab\there", 7, 1.5, None, True, [1], {"a": 1}],
+)
+def test_fast_and_general_lines_are_formatted_alike(id_value: Any) -> None:
+    line = json.loads(signed_line(0))
+    line["id"] = id_value
+    out = io.StringIO()
+    verify_stream(io.BytesIO(json.dumps(line).encode() + b"\n"), out.write, BatchOptions())
+    assert out.getvalue() == result_line(1, id_value, True, "solana", "raw", None)
+    assert json.loads(out.getvalue())["id"] == id_value
+
+
+def test_missing_id_is_null() -> None:
+    line = json.loads(signed_line(0))
+    del line["id"]
+    out = io.StringIO()
+    verify_stream(io.BytesIO(json.dumps(line).encode()), out.write, BatchOptions())
+    assert json.loads(out.getvalue())["id"] is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(min_size=64, max_size=64) | st.binary(max_size=3).map(lambda b: b.rjust(64, b"\0")))
+def test_fast_base58_matches_the_core_codec(raw: bytes) -> None:
+    text = base58.encode(raw)
+    assert decode_signature_b58(text) == raw
+    assert base58.decode(text) == raw
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "0" * 88, "1" + base58.encode(b"\x01" * 64), base58.encode(b"\xff" * 65), "é" * 10],
+)
+def test_fast_base58_defers_anything_unusual(text: str) -> None:
+    assert decode_signature_b58(text) is None
+
+
+def test_oversized_line_is_cut_and_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(verify_batch, "MAX_BATCH_LINE_BYTES", 1000)
+    data = (signed_line(0) + "\n" + "x" * 50_000 + "\n" + signed_line(1) + "\n").encode()
+    blocks = list(read_blocks(io.BytesIO(data), 256))
+    assert max(len(b) for b in blocks) <= 256 + 1001 + 1
+    out = io.StringIO()
+    counts = verify_stream(io.BytesIO(data), out.write, BatchOptions())
+    assert counts == (2, 0, 1)
+    docs = results(out.getvalue())
+    assert [d["line"] for d in docs] == [1, 2, 3]
+    assert "limit" in docs[1]["error"]
+
+
+def test_streaming_writes_block_by_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(verify_batch, "BLOCK_BYTES", 1024)
+    data = "".join(signed_line(i) + "\n" for i in range(40)).encode()
+    writes: list[str] = []
+    verify_stream(io.BytesIO(data), writes.append, BatchOptions())
+    assert len(writes) > 5  # flushed in chunks, never held to the end
+    assert [d["line"] for d in results("".join(writes))] == list(range(1, 41))
+
+
+def test_bench_measure_returns_the_two_ratios() -> None:
+    from bench.batch import measure
+
+    numbers = measure(lines=60)
+    assert numbers["batch_vs_bare"] > 0
+    assert numbers["jobs2_vs_bare"] > 0
