@@ -31,7 +31,7 @@ from walletsign_cli.core.ed25519 import Ed25519SigningKey
 
 # WALLETSIGN_FUZZ_EXAMPLES=2000 for a long hunt; the default keeps the suite near a minute.
 FUZZ = settings(
-    max_examples=int(os.environ.get("WALLETSIGN_FUZZ_EXAMPLES", "60")),
+    max_examples=int(os.environ.get("WALLETSIGN_FUZZ_EXAMPLES", "200")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -329,26 +329,8 @@ def test_fuzz_decode_redirect_random_stdin(fuzz: Fuzz, raw: bytes, as_json: list
 )
 def test_fuzz_decode_redirect_sealed_junk(fuzz: Fuzz, plaintext: bytes) -> None:
     """Junk behind a valid cipher: the JSON layer of a connect answer and of a sign answer."""
-    b = fuzz.baseline
-    wallet = b.wallet
-    for seed in (b.connect_answer, b.sign_answer):
-        link, params = _params(seed)
-        dapp = base58.decode(_params(b.connect_url)[1][0][1])
-        shared = box.shared_secret(box.X25519PublicKey(dapp), wallet.x25519)
-        nonce, sealed = box.seal(plaintext, shared)
-        rewritten = [
-            [
-                k,
-                base58.encode(nonce)
-                if k == "nonce"
-                else base58.encode(sealed)
-                if k == "data"
-                else v,
-            ]
-            for k, v in params
-        ]
-        url = link + "?" + "&".join("=".join(pair) for pair in rewritten)
-        fuzz("decode-redirect", url, "--json")
+    for connect in (True, False):
+        fuzz("decode-redirect", _sealed(fuzz.baseline, plaintext, connect), "--json")
 
 
 @FUZZ
@@ -490,6 +472,59 @@ def test_fuzz_decrypt(fuzz: Fuzz, key: list[str], document: bytes, as_json: list
 )
 def test_fuzz_keystore_command(fuzz: Fuzz, args: list[str]) -> None:
     fuzz("keystore", *args)
+
+
+# -- simulate -------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(
+    not _module_exists("walletsign_cli.cli.simulate"), reason="simulate is not written yet"
+)
+@FUZZ
+@given(data=st.data())
+def test_fuzz_simulate(fuzz: Fuzz, data: st.DataObject) -> None:
+    b = fuzz.baseline
+    url = data.draw(st.one_of(mutated_url([b.connect_url, b.sign_url]), URLS), label="url")
+    extra = data.draw(
+        combine(
+            opt("--reject", st.one_of(st.sampled_from(["4001", "-32603", "0"]), TEXT)),
+            opt("--error-message", TEXT),
+            opt("--wallet-name", NAMES),
+            JSON_FLAG,
+        )
+    )
+    if data.draw(st.booleans(), label="stdin"):
+        fuzz("simulate", "-", *extra, input=url.encode("utf-8", "surrogateescape"))
+    else:
+        fuzz("simulate", url, *extra)
+
+
+@pytest.mark.skipif(
+    not _module_exists("walletsign_cli.cli.simulate"), reason="simulate is not written yet"
+)
+@FUZZ
+@given(
+    plaintext=st.one_of(JSON_JUNK.map(lambda v: json.dumps(v).encode()), st.binary(max_size=200))
+)
+def test_fuzz_simulate_sealed_junk(fuzz: Fuzz, plaintext: bytes) -> None:
+    """A request whose payload opens under the simulated wallet's key but holds junk."""
+    b = fuzz.baseline
+    fuzz.restore()
+    connected = _invoke(fuzz.path, "simulate", b.connect_url, "--json")
+    assert connected.exit_code == 0, connected.stderr
+    answer = dict(_params(json.loads(connected.stdout)["redirect"])[1])
+    wallet_pk = next(v for k, v in answer.items() if k.endswith("_encryption_public_key"))
+    data = json.loads(fuzz.path.read_text())
+    dapp = box.X25519KeyPair.from_base58(data["keys"]["default"]["secret_key"])
+    shared = box.shared_secret(box.X25519PublicKey.from_base58(wallet_pk), dapp)
+    nonce, sealed = box.seal(plaintext, shared)
+    link, params = _params(b.sign_url)
+    rewritten = [
+        [k, {"nonce": base58.encode(nonce), "payload": base58.encode(sealed)}.get(k, v)]
+        for k, v in params
+    ]
+    url = link + "?" + "&".join("=".join(pair) for pair in rewritten)
+    Fuzz(Baseline(fuzz.path.read_bytes(), *_rest(b)), fuzz.path)("simulate", url, "--json")
 
 
 # -- verify ---------------------------------------------------------------------------------
@@ -690,6 +725,36 @@ def test_huge_inputs_are_refused_quickly(fuzz: Fuzz, args: list[str], stdin: byt
     result = fuzz(*args, input=stdin)
     assert result.exit_code == 3, result.stderr
     assert time.monotonic() - started < 10
+
+
+# -- what the fuzzer found -------------------------------------------------------------------
+
+DEEP = b"[" * 100_000  # json.loads raises RecursionError, not ValueError, on this
+
+
+def _sealed(b: Baseline, plaintext: bytes, connect: bool) -> str:
+    dapp = base58.decode(_params(b.connect_url)[1][0][1])
+    shared = box.shared_secret(box.X25519PublicKey(dapp), b.wallet.x25519)
+    nonce, sealed = box.seal(plaintext, shared)
+    link, key = (CONNECT_LINK, f"phantom_encryption_public_key={b.wallet.x25519.public}&")
+    if not connect:
+        link, key = SIGN_LINK, ""
+    return f"{link}?{key}nonce={base58.encode(nonce)}&data={base58.encode(sealed)}"
+
+
+@pytest.mark.parametrize(
+    "case", ["decode-sign-answer", "decode-connect-answer", "decrypt", "verify-batch"]
+)
+def test_deeply_nested_json_is_bad_input(fuzz: Fuzz, case: str) -> None:
+    """Every JSON reader of untrusted input must treat absurd nesting as malformed."""
+    b = fuzz.baseline
+    if case.startswith("decode"):
+        result = fuzz("decode-redirect", _sealed(b, DEEP, case == "decode-connect-answer"))
+    elif case == "decrypt":
+        result = fuzz("decrypt", "--private-key", "11" * 32, "-", input=DEEP)
+    else:
+        result = fuzz("verify", "--batch", "-", input=DEEP + b"\n", batch=True)
+    assert result.exit_code == 3
 
 
 def test_every_command_is_fuzzed() -> None:

@@ -102,7 +102,7 @@ class Flow:
         return document
 
 
-def _run_flow(flow: Flow, tmp_path: Path) -> None:
+def _run_flow(flow: Flow) -> None:
     flow.step("keygen")
     connect = flow.step(
         "connect-url",
@@ -160,8 +160,8 @@ def flow(
     yield Flow(keystore_path, global_args, None if request.param == "plain" else PASSPHRASE)
 
 
-def test_no_secret_reaches_any_output(flow: Flow, tmp_path: Path) -> None:
-    _run_flow(flow, tmp_path)
+def test_no_secret_reaches_any_output(flow: Flow) -> None:
+    _run_flow(flow)
     secrets = _secrets(flow.keystore, flow.passphrase)
     assert any("wallets." in name for name in secrets)  # the simulated wallet was there
     assert any("shared secret" in name for name in secrets)

@@ -313,8 +313,8 @@ def test_siws_time_window(run: Any) -> None:
         expiration_time="2024-01-02T00:00:00Z",
         not_before="2024-01-01T12:00:00Z",
     )
-    args = ("verify", "--scheme", "siws", "--public-key", ADDRESS, "--signature", signature)
-    args += ("--message", text)
+    args: tuple[str, ...] = ("verify", "--scheme", "siws", "--public-key", ADDRESS)
+    args = (*args, "--signature", signature, "--message", text)
     assert run(*args, "--now", "2024-01-01T13:00:00Z").exit_code == 0
     early = run(*args, "--now", "2024-01-01T11:59:59Z")
     assert early.exit_code == 1
@@ -726,3 +726,13 @@ def test_solana_verify_does_not_import_heavy_modules() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == ""
+
+
+def test_deeply_nested_json_arguments_are_bad_input(run: Any) -> None:
+    deep = "[" * 100_000
+    for args in (
+        ("--public-key", deep, "--signature", TEST1["signature"]),
+        ("--address", "0x" + "11" * 20, "--signature", "{" + '"a":' * 50_000),
+    ):
+        result = run("verify", *args, "--message", "m")
+        assert result.exit_code == 3, result.stderr

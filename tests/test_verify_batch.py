@@ -86,7 +86,9 @@ MALFORMED = [
     "not json",
     "[1, 2]",
     '{"signature": "x", "message": "m"}',
-    json.dumps({"public_key": ADDRESS, "address": "0x" + "11" * 20, "signature": "x", "message": "m"}),
+    json.dumps(
+        {"public_key": ADDRESS, "address": "0x" + "11" * 20, "signature": "x", "message": "m"}
+    ),
     json.dumps({"public_key": "abc!", "signature": "x", "message": "m"}),
     json.dumps(
         {"public_key": base58.encode(KEY.seed + KEY.public.raw), "signature": "x", "message": "m"}
@@ -155,10 +157,9 @@ def test_batch_refuses_single_options(run: Any) -> None:
     assert result.exit_code == 2
 
 
-def test_jobs_2_keeps_the_order(
-    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_jobs_2_keeps_the_order(run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(verify_batch, "JOB_BLOCK_BYTES", 2048)  # many small tasks
+    monkeypatch.setattr(verify_batch, "MIN_JOB_BLOCK_BYTES", 1024)
     lines = [signed_line(i, valid=i % 7 != 3) for i in range(400)]
     lines[100] = "garbage"
     path = write_lines(tmp_path, lines)
@@ -172,6 +173,17 @@ def test_jobs_2_keeps_the_order(
     assert [d["valid"] for d in docs if d["line"] != 101] == [
         i % 7 != 3 for i in range(400) if i != 100
     ]
+
+
+def test_job_blocks_scale_with_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "f"
+    path.write_bytes(b"x" * 10_000_000)
+    with path.open("rb") as handle:
+        assert verify_batch._job_block_bytes(handle, 2) == verify_batch.JOB_BLOCK_BYTES
+    path.write_bytes(b"x" * 200_000)
+    with path.open("rb") as handle:
+        assert verify_batch._job_block_bytes(handle, 2) == verify_batch.MIN_JOB_BLOCK_BYTES
+    assert verify_batch._job_block_bytes(io.BytesIO(b""), 2) == verify_batch.JOB_BLOCK_BYTES
 
 
 def test_jobs_must_be_positive(run: Any) -> None:
@@ -194,18 +206,31 @@ def test_other_schemes_and_ethereum_lines(run: Any, tmp_path: Path) -> None:
             }
         ),
         json.dumps(
-            {"id": "eth", "address": v1["address"], "signature": v1["signature"], "message_hex": v1["message_hex"]}
+            {
+                "id": "eth",
+                "address": v1["address"],
+                "signature": v1["signature"],
+                "message_hex": v1["message_hex"],
+            }
         ),
         json.dumps({**siws_line, "id": "siws", "domain": "example.com"}),
         json.dumps({**siws_line, "id": "siws-other", "domain": "other.example"}),
         json.dumps({**siws_line, "id": "raw-only", "scheme": "raw"}),
         json.dumps(
-            {"id": "eth-high-s", "address": v1["address"], "message": v1["message_text"],
-             "signature": EIP191["signature_forms"]["high_s_malleated"]["signature"]}
+            {
+                "id": "eth-high-s",
+                "address": v1["address"],
+                "message": v1["message_text"],
+                "signature": EIP191["signature_forms"]["high_s_malleated"]["signature"],
+            }
         ),
         json.dumps(
-            {"id": "b58", "public_key": ADDRESS, "message_b58": base58.encode(b"\x00\x01"),
-             "signature": base58.encode(KEY.sign(b"\x00\x01"))}
+            {
+                "id": "b58",
+                "public_key": ADDRESS,
+                "message_b58": base58.encode(b"\x00\x01"),
+                "signature": base58.encode(KEY.sign(b"\x00\x01")),
+            }
         ),
     ]
     result = run("verify", "--batch", write_lines(tmp_path, lines))
@@ -220,13 +245,27 @@ def test_other_schemes_and_ethereum_lines(run: Any, tmp_path: Path) -> None:
         "eth-high-s": (False, "ethereum", "eip191"),
         "b58": (True, "solana", "raw"),
     }
-    allowed = run("verify", "--batch", write_lines(tmp_path, lines[5:6], "h.jsonl"), "--allow-high-s")
+    allowed = run(
+        "verify", "--batch", write_lines(tmp_path, lines[5:6], "h.jsonl"), "--allow-high-s"
+    )
     assert allowed.exit_code == 0
 
 
 @pytest.mark.parametrize(
     "id_value",
-    ["plain", 'with "quotes"', "back\\slash", "ünïcödé", "tab\there", 7, 1.5, None, True, [1], {"a": 1}],
+    [
+        "plain",
+        'with "quotes"',
+        "back\\slash",
+        "ünïcödé",
+        "tab\there",
+        7,
+        1.5,
+        None,
+        True,
+        [1],
+        {"a": 1},
+    ],
 )
 def test_fast_and_general_lines_are_formatted_alike(id_value: Any) -> None:
     line = json.loads(signed_line(0))
@@ -246,7 +285,9 @@ def test_missing_id_is_null() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.binary(min_size=64, max_size=64) | st.binary(max_size=3).map(lambda b: b.rjust(64, b"\0")))
+@given(
+    st.binary(min_size=64, max_size=64) | st.binary(max_size=3).map(lambda b: b.rjust(64, b"\0"))
+)
 def test_fast_base58_matches_the_core_codec(raw: bytes) -> None:
     text = base58.encode(raw)
     assert decode_signature_b58(text) == raw
@@ -289,3 +330,44 @@ def test_bench_measure_returns_the_two_ratios() -> None:
     numbers = measure(lines=60)
     assert numbers["batch_vs_bare"] > 0
     assert numbers["jobs2_vs_bare"] > 0
+
+
+class _Trickle(io.RawIOBase):
+    """A pipe that hands over one line per read, like a slow producer."""
+
+    def __init__(self, lines: list[bytes]) -> None:
+        self.lines = lines
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if not self.lines:
+            return 0
+        line = self.lines.pop(0)
+        buffer[: len(line)] = line
+        return len(line)
+
+
+def test_single_process_follows_a_slow_pipe() -> None:
+    lines = [(signed_line(i) + "\n").encode() for i in range(5)]
+    writes: list[str] = []
+    verify_stream(io.BufferedReader(_Trickle(lines)), writes.append, BatchOptions())
+    assert len([w for w in writes if w]) == 5  # one result as soon as each line arrives
+
+
+def test_lone_surrogate_in_id_is_echoed_escaped(run: Any) -> None:
+    line = signed_line(0)[:-1] + ', "id2": 1}'
+    line = line.replace('"id": "r0"', '"id": "\\u0000\\udcff"')
+    result = run("verify", "--batch", "-", input=line + "\n")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["id"] == "\x00\udcff"
+    assert "\\udcff" in result.stdout
+
+
+def test_deeply_nested_line_is_malformed(run: Any) -> None:
+    result = run("verify", "--batch", "-", input="[" * 100_000 + "\n" + signed_line(0) + "\n")
+    assert result.exit_code == 3
+    docs = results(result.stdout)
+    assert docs[0]["error"] == "line is JSON nested too deeply"
+    assert docs[1]["valid"] is True

@@ -132,11 +132,6 @@ class Keystore:
         """The lock file beside the keystore."""
         return self.path.with_name(self.path.name + ".lock")
 
-    @property
-    def has_passphrase(self) -> bool:
-        """Whether a passphrase was given (it is never exposed)."""
-        return bool(self._passphrase)
-
     # -- reading -------------------------------------------------------------------------
 
     def load(self) -> Data:

@@ -20,6 +20,7 @@ from walletsign_cli.protocols.verification import (
     SolanaRequest,
     Verdict,
     decode_binary,
+    effective_scheme,
 )
 
 _MAX_SIGNATURE_TEXT = 64 * 1024
@@ -173,6 +174,7 @@ def command(
         request = SolanaRequest.parse(
             public_key, signature_text, data, message_encoding=encoding, alternatives=alternatives
         )
+        scheme = effective_scheme(scheme, domain, nonce)
         try:
             match = request.verify(
                 scheme, now=now_time, domain=domain, nonce=nonce, application_domain=app_domain

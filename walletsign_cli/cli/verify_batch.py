@@ -14,6 +14,7 @@ call, and a preformatted result line. Every other line goes through the same
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -41,6 +42,7 @@ from walletsign_cli.protocols.verification import (
     SOLANA_SCHEMES,
     EthereumRequest,
     SolanaRequest,
+    effective_scheme,
     parse_solana_public_key,
 )
 
@@ -48,6 +50,7 @@ BLOCK_BYTES = 1 << 20
 """Input read per block in one process (whole lines; output is flushed per block)."""
 JOB_BLOCK_BYTES = 1 << 18
 """Input per task with ``--jobs``: small enough to keep every worker busy to the end."""
+MIN_JOB_BLOCK_BYTES = 1 << 14
 IN_FLIGHT_PER_JOB = 2
 
 _FAST_KEYS = frozenset({"public_key", "signature", "message", "id", "scheme"})
@@ -56,6 +59,7 @@ _SIWS_MARK = b" wants you to sign in with your Solana account:"
 # The C scanner under json.loads, called without its per-call wrapping.
 _SCAN = make_scanner(cast(Any, json.JSONDecoder()))
 _NOT_UTF8 = object()
+_TOO_DEEP = object()
 _VALID_SOLANA_RAW = ', "valid": true, "chain": "solana", "scheme": "raw", "error": null}\n'
 
 
@@ -173,7 +177,18 @@ def _json_id(value: Any) -> str:
             return f'"{value}"'
     elif type(value) is int:
         return str(value)
-    return json.dumps(value, ensure_ascii=False)
+    return _dumps(value)
+
+
+def _dumps(value: Any) -> str:
+    """JSON as UTF-8 text; a lone surrogate (legal in a JSON escape, not in UTF-8) stays
+    escaped."""
+    text = json.dumps(value, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value)
+    return text
 
 
 def result_line(
@@ -188,7 +203,7 @@ def result_line(
         "scheme": scheme,
         "error": error,
     }
-    return json.dumps(document, ensure_ascii=False) + "\n"
+    return _dumps(document) + "\n"
 
 
 class BatchVerifier:
@@ -247,13 +262,15 @@ class BatchVerifier:
                 obj, end = scan(line, 0)
                 if end != len(line):
                     obj = loads(line)
-            except (StopIteration, ValueError):
+            except (StopIteration, ValueError, RecursionError):
                 try:
                     obj = loads(line)
                 except ValueError:
                     obj = None
                     if not line.strip() and index not in bad_utf8:
                         continue
+                except RecursionError:  # absurd nesting: json's recursion limit
+                    obj = _TOO_DEEP
             if (
                 fast
                 and type(obj) is dict
@@ -310,6 +327,8 @@ class BatchVerifier:
                 raise BadInputError(f"line is over the {MAX_BATCH_LINE_BYTES:,}-byte limit")
             if obj is _NOT_UTF8:
                 raise BadInputError("line is not UTF-8")
+            if obj is _TOO_DEEP:
+                raise BadInputError("line is JSON nested too deeply")
             if obj is None:
                 raise BadInputError("line is not JSON")
             if not isinstance(obj, dict):
@@ -324,14 +343,27 @@ class BatchVerifier:
         return result_line(number, id_value, True, chain, matched, None), 0
 
     def _scheme_of(self, obj: dict[str, Any], chain: str) -> str:
-        scheme = obj.get("scheme", self.options.scheme if chain == SOLANA else EIP191)
+        scheme = obj.get("scheme")  # null is the same as absent
+        if scheme is None:
+            scheme = self.options.scheme if chain == SOLANA else EIP191
         if not isinstance(scheme, str) or scheme not in SCHEMES:
             raise BadInputError(f"scheme must be one of {', '.join(SCHEMES)}")
-        if chain == ETHEREUM and scheme not in (AUTO, EIP191):
-            raise BadInputError(f"scheme {scheme} is a Solana scheme; Ethereum is eip191")
-        if chain == SOLANA and scheme not in SOLANA_SCHEMES:
+        if chain == ETHEREUM:
+            if scheme not in (AUTO, EIP191):
+                raise BadInputError(f"scheme {scheme} is a Solana scheme; Ethereum is eip191")
+            return EIP191
+        if scheme not in SOLANA_SCHEMES:
             raise BadInputError("scheme eip191 needs an Ethereum address, not public_key")
-        return EIP191 if chain == ETHEREUM else scheme
+        domain, nonce = self._claim(obj, "domain"), self._claim(obj, "nonce")
+        return effective_scheme(scheme, domain, nonce)
+
+    def _claim(self, obj: dict[str, Any], name: str) -> str | None:
+        value = obj.get(name)
+        if value is None:
+            value = getattr(self.options, name)
+        if value is not None and not isinstance(value, str):
+            raise BadInputError(f"{name} must be a string")
+        return value
 
     def _check(self, obj: dict[str, Any], chain: str, scheme: str) -> str:
         message, encoding = _message_of(obj)
@@ -353,16 +385,11 @@ class BatchVerifier:
             message_encoding=encoding,
             names=("public_key", "signature"),
         )
-        domain = obj.get("domain", options.domain)
-        nonce = obj.get("nonce", options.nonce)
-        for name, value in (("domain", domain), ("nonce", nonce)):
-            if value is not None and not isinstance(value, str):
-                raise BadInputError(f"{name} must be a string")
         return request.verify(
             scheme,
             now=options.now,
-            domain=domain,
-            nonce=nonce,
+            domain=self._claim(obj, "domain"),
+            nonce=self._claim(obj, "nonce"),
             application_domain=options.application_domain,
             hints=False,
         ).scheme
@@ -401,11 +428,16 @@ def _message_of(obj: dict[str, Any]) -> tuple[bytes, str]:
 # --- streaming ---------------------------------------------------------------------------
 
 
-def read_blocks(stream: IO[bytes], block_bytes: int) -> Iterator[bytes]:
+def read_blocks(stream: IO[bytes], block_bytes: int, *, eager: bool = False) -> Iterator[bytes]:
     """Blocks of whole lines. A line over the limit is cut just past it (so it is reported
-    as too long) and the rest of it skipped, never held in memory."""
+    as too long) and the rest of it skipped, never held in memory.
+
+    ``eager``: return what a pipe has ready (``read1``) instead of waiting for a full
+    block, so results follow a slow producer line by line.
+    """
+    read = getattr(stream, "read1", stream.read) if eager else stream.read
     while True:
-        block = stream.read(block_bytes)
+        block = read(block_bytes)
         if not block:
             return
         if not block.endswith(b"\n"):
@@ -425,6 +457,18 @@ def _numbered(blocks: Iterator[bytes]) -> Iterator[tuple[int, bytes]]:
     for block in blocks:
         yield line, block
         line += block.count(b"\n")
+
+
+def _job_block_bytes(stream: IO[bytes], jobs: int) -> int:
+    """Blocks per task: about eight per worker for a small file (so none idles at the end),
+    at most ``JOB_BLOCK_BYTES`` (so the per-task cost stays small)."""
+    try:
+        size = os.fstat(stream.fileno()).st_size
+    except (OSError, ValueError, AttributeError):
+        return JOB_BLOCK_BYTES  # a pipe or an in-memory stream: size unknown
+    if size <= 0:
+        return JOB_BLOCK_BYTES
+    return max(MIN_JOB_BLOCK_BYTES, min(JOB_BLOCK_BYTES, size // (jobs * 8)))
 
 
 _WORKER: BatchVerifier | None = None
@@ -459,7 +503,7 @@ def verify_stream(
 
     if jobs == 1:
         verifier = BatchVerifier(options)
-        for first, block in _numbered(read_blocks(stream, BLOCK_BYTES)):
+        for first, block in _numbered(read_blocks(stream, BLOCK_BYTES, eager=True)):
             deliver(verifier.block(first, block))
         return totals[0], totals[1], totals[2]
 
@@ -469,7 +513,7 @@ def verify_stream(
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with context.Pool(jobs, initializer=_init_worker, initargs=(options,)) as pool:
         pending: deque[Any] = deque()
-        for task in _numbered(read_blocks(stream, JOB_BLOCK_BYTES)):
+        for task in _numbered(read_blocks(stream, _job_block_bytes(stream, jobs))):
             pending.append(pool.apply_async(_work, (task,)))
             if len(pending) >= jobs * IN_FLIGHT_PER_JOB:
                 deliver(pending.popleft().get())

@@ -138,7 +138,7 @@ def _key_from_json_array(value: str, name: str) -> tuple[bytes, str]:
     try:
         numbers = json.loads(value)
         raw = bytes(numbers)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         raise BadInputError(f"{name} is not a base58 key or a JSON byte array") from None
     if len(raw) == 64:
         raise _keypair_error(name)
@@ -288,11 +288,13 @@ class SolanaRequest:
         if len(self.signature) != SIGNATURE_SIZE:
             raise InvalidSignatureError(
                 f"signature is {len(self.signature)} bytes ({self.signature_encoding}); "
-                f"an ed25519 signature is {SIGNATURE_SIZE}"
+                f"an ed25519 signature is {SIGNATURE_SIZE}",
+                hint="65 bytes r‖s‖v is an Ethereum signature: check it with --address"
+                if len(self.signature) == 65 and hints
+                else None,
             )
         claims = {"now": now, "domain": domain, "nonce": nonce}
-        if scheme == AUTO and (domain is not None or nonce is not None):
-            scheme = SIWS  # an expected domain or nonce only makes sense for a sign-in
+        scheme = effective_scheme(scheme, domain, nonce)
         if scheme == SIWS:
             return self._siws(claims)
         match = self._match(scheme, application_domain, claims)
@@ -416,6 +418,13 @@ class SolanaRequest:
         )
 
 
+def effective_scheme(scheme: str, domain: str | None, nonce: str | None) -> str:
+    """``auto`` with an expected domain or nonce means SIWS (nothing else carries them)."""
+    if scheme == AUTO and (domain is not None or nonce is not None):
+        return SIWS
+    return scheme
+
+
 def _layouts(scheme: str) -> tuple[str, ...]:
     if scheme in (AUTO, OFFCHAIN):
         return offchain.LAYOUTS
@@ -471,6 +480,8 @@ def _from_link_json(value: str, name: str) -> str:
         document = json.loads(value)
     except json.JSONDecodeError as exc:
         raise BadInputError(f"{name} starts with '{{' but is not JSON: {exc.msg}") from None
+    except RecursionError:
+        raise BadInputError(f"{name} is JSON nested too deeply") from None
     for path in (("result",), ("data", "result"), ("signature",)):
         node: Any = document
         for key in path:

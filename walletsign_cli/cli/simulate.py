@@ -1,0 +1,191 @@
+"""``walletsign simulate``: play the wallet for a Phantom-style deeplink, with no phone."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from walletsign_cli.cli.output import json_option
+from walletsign_cli.protocols import deeplink
+
+if TYPE_CHECKING:
+    from walletsign_cli.protocols.simulator import Answer
+
+MAX_ERROR_MESSAGE_CHARS = 4096
+
+
+@click.command()
+@click.argument("url", metavar="URL|-")
+@click.option(
+    "--reject",
+    metavar="CODE",
+    type=int,
+    help="Press Reject: answer with this wallet error code (4001 user rejected, -32603 ...).",
+)
+@click.option(
+    "--error-message", metavar="TEXT", help="With --reject: the errorMessage [default: per code]."
+)
+@click.option(
+    "--wallet-name",
+    default="sim",
+    show_default=True,
+    metavar="NAME",
+    help="The simulated wallet's state in the keystore (its account key, its dapps).",
+)
+@click.option(
+    "--wallet",
+    type=click.Choice(deeplink.WALLET_NAMES),
+    help="Answer as this wallet [default: from the URL's host or scheme; else the generic "
+    "wallet_encryption_public_key].",
+)
+@json_option
+def command(
+    url: str,
+    reject: int | None,
+    error_message: str | None,
+    wallet_name: str,
+    wallet: str | None,
+    as_json: bool,
+) -> None:
+    """Answer a Phantom-style deeplink exactly as the wallet would, and print the redirect.
+
+    connect gets a fresh wallet key and a session signed by the simulated account;
+    signMessage, signTransaction, signAllTransactions and signAndSendTransaction are
+    signed (nothing is ever sent to a network); disconnect forgets the dapp key. An unknown
+    dapp key, a bad session or a malformed payload gets the wallet's error redirect.
+
+    \b
+    Examples:
+      walletsign simulate "$(walletsign connect-url --wallet phantom \\
+          --app-url https://example.com --redirect-link myapp://onConnect)"
+      walletsign sign-url --redirect-link myapp://onSign --message hi | walletsign simulate -
+      walletsign simulate --reject 4001 'https://phantom.app/ul/v1/signMessage?...'
+      walletsign simulate --json --wallet-name ci-wallet "$URL"
+    """
+    from walletsign_cli.cli.context import app
+    from walletsign_cli.cli.inputs import read_text_arg
+    from walletsign_cli.errors import BadInputError
+    from walletsign_cli.keystore import check_name
+    from walletsign_cli.limits import MAX_URL_CHARS, check_size
+    from walletsign_cli.protocols import simulator
+
+    if error_message is not None and reject is None:
+        raise click.UsageError("--error-message goes with --reject CODE")
+    check_name(wallet_name, option="--wallet-name")
+    if reject is not None and reject not in deeplink.ERROR_CODES:
+        known = ", ".join(str(code) for code in deeplink.ERROR_CODES)
+        raise BadInputError(
+            f"--reject {reject} is not a wallet error code",
+            hint=f"use one of the wallets' codes: {known}",
+        )
+    if error_message is not None:
+        deeplink.check_text(error_message, "--error-message")
+        check_size(len(error_message), MAX_ERROR_MESSAGE_CHARS, "--error-message")
+    text = read_text_arg(url, MAX_URL_CHARS, "URL")
+    request = simulator.parse_request(text, wallet=wallet)
+
+    store = app().keystore()
+    with store.transaction() as data:
+        answer = simulator.respond(
+            request,
+            data["wallets"].get(wallet_name),
+            wallet_name=wallet_name,
+            reject=reject,
+            error_message=error_message,
+        )
+        if answer.state is not None:
+            data["wallets"][wallet_name] = answer.state
+    report(answer, wallet_name, as_json=as_json)
+
+
+def document(answer: Answer, wallet_name: str) -> dict[str, Any]:
+    """The ``--json`` document: the SPEC's keys, then what else a script may want."""
+    request = answer.request
+    doc: dict[str, Any] = {
+        "redirect": answer.redirect,
+        "method": request.method,
+        "request": answer.payload,
+        "status": answer.status,
+        "wallet": request.wallet,
+        "wallet_name": wallet_name,
+    }
+    if answer.account is not None:
+        doc["public_key"] = answer.account
+    if answer.status == "rejected":
+        doc["error_code"] = answer.error_code
+        doc["error_name"] = answer.error_name
+        doc["error_message"] = answer.error_message
+    else:
+        if request.method == deeplink.CONNECT:
+            doc["key_param"] = request.key_param
+        if answer.data is not None:
+            doc["data"] = answer.data
+    if answer.sent is not None:
+        doc["sent"] = answer.sent
+    return doc
+
+
+def report(answer: Answer, wallet_name: str, *, as_json: bool) -> None:
+    """The redirect (or the JSON document) on stdout; what was asked and done on stderr."""
+    from walletsign_cli.cli.output import emit, emit_json, note
+
+    if as_json:
+        emit_json(document(answer, wallet_name))
+    else:
+        emit(answer.redirect)
+        for line in describe(answer, wallet_name):
+            note(_printable(line))
+    for text in answer.notes:
+        note(text)
+
+
+def describe(answer: Answer, wallet_name: str) -> list[str]:
+    """What the dapp asked, in a few human lines."""
+    from walletsign_cli.core import base58
+
+    request = answer.request
+    payload = answer.payload
+    who = request.wallet or "an unnamed wallet"
+    lines = [f"simulated {who} (wallet {wallet_name!r}) got {request.method}"]
+    if request.method == deeplink.CONNECT:
+        lines.append(
+            f"  from app {payload.get('app_url', '?')} on {payload.get('cluster', 'mainnet-beta')}"
+            f", dapp key {payload.get(deeplink.DAPP_KEY_PARAM, '?')}"
+        )
+    elif request.method == deeplink.SIGN_MESSAGE and isinstance(payload.get("message"), str):
+        try:
+            raw = base58.decode(payload["message"], name="message")
+        except ValueError:
+            raw = b""
+        lines.append(f"  message ({len(raw)} bytes): {_shown(raw, payload.get('display'))}")
+    elif "transactions" in payload and isinstance(payload["transactions"], list):
+        lines.append(f"  {len(payload['transactions'])} transaction(s)")
+    if answer.account is not None:
+        lines.append(f"  account {answer.account}")
+    if answer.status == "rejected":
+        lines.append(
+            f"answered with error {answer.error_code} {answer.error_name}: {answer.error_message}"
+        )
+    elif request.method == deeplink.DISCONNECT:
+        lines.append("approved: the dapp key was forgotten")
+    else:
+        lines.append("approved")
+    return lines
+
+
+def _shown(raw: bytes, display: Any) -> str:
+    if display != "hex":
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    return raw.hex()
+
+
+def _printable(text: str) -> str:
+    # Dapp-supplied text must not drive the terminal (escape sequences).
+    return "".join(
+        c if not unicodedata.category(c).startswith("C") else repr(c)[1:-1] for c in text
+    )

@@ -1,0 +1,200 @@
+"""``make demo``: a whole deeplink exchange against the simulated wallet, step by step.
+
+Every step runs the real command line (``python -m walletsign_cli``, as a user would) in a
+temporary keystore, and prints the command, what was sent, what came back and what it
+decrypts to. It ends with one success line, or exits 1 at the first step that fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shlex
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+APP_URL = "https://example.com"
+REDIRECT = "walletsign-demo://on"
+SHOWN_ARG_CHARS = 72
+SUCCESS = "demo OK: connect, signMessage and verify all passed against the simulated wallet"
+
+
+class StepFailed(Exception):
+    """A step did not do what the exchange needs."""
+
+
+@dataclass
+class Demo:
+    """Runs the commands in one temporary keystore and prints each step."""
+
+    keystore: Path
+    step: int = 0
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["WALLETSIGN_KEYSTORE"] = str(self.keystore)
+        env.pop("WALLETSIGN_PASSPHRASE", None)
+        env["PYTHONIOENCODING"] = "utf-8"
+        return env
+
+    def title(self, text: str) -> None:
+        self.step += 1
+        head = f"── {self.step}. {text} "
+        print(f"\n{head}{'─' * max(0, 78 - len(head))}")
+
+    def run(self, *args: str, expect: int = 0) -> dict[str, Any]:
+        """Run ``walletsign ARGS --json``; its JSON document, or :class:`StepFailed`."""
+        argv = [*args, "--json"]
+        print("$ walletsign " + " ".join(_shown(a) for a in argv))
+        result = subprocess.run(
+            [sys.executable, "-m", "walletsign_cli", *argv],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            env=self.env(),
+            timeout=60,
+            check=False,
+        )
+        if result.returncode != expect:
+            detail = result.stderr.strip().splitlines()[-1:] or ["(no message)"]
+            raise StepFailed(
+                f"walletsign {args[0]} exited {result.returncode}, expected {expect}: {detail[0]}"
+            )
+        try:
+            document = json.loads(result.stdout)
+        except ValueError:
+            raise StepFailed(f"walletsign {args[0]} did not print one JSON document") from None
+        if not isinstance(document, dict):
+            raise StepFailed(f"walletsign {args[0]} printed JSON that is not an object")
+        return document
+
+
+def _shown(arg: str) -> str:
+    text = arg if len(arg) <= SHOWN_ARG_CHARS else arg[: SHOWN_ARG_CHARS - 1] + "…"
+    return shlex.quote(text)
+
+
+def _abbrev(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > 60:
+        return f"{value[:24]}…{value[-8:]} ({len(value)} chars)"
+    if isinstance(value, dict):
+        return {k: _abbrev(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_abbrev(v) for v in value]
+    return value
+
+
+def show(label: str, value: Any) -> None:
+    """One ``label: value`` line; long opaque values shortened."""
+    text = value if isinstance(value, str) else json.dumps(_abbrev(value), ensure_ascii=False)
+    if isinstance(value, str) and len(value) > 110:
+        text = value[:107] + "…"
+    print(f"  {label:<10} {text}")
+
+
+def require(condition: bool, what: str) -> None:
+    """Fail the step unless ``condition`` holds."""
+    if not condition:
+        raise StepFailed(what)
+
+
+def exchange(demo: Demo) -> None:
+    """keygen → connect-url → simulate → decode-redirect → sign-url → simulate →
+    decode-redirect (verified) → verify."""
+    from walletsign_cli.core import base58
+
+    demo.title("The dapp creates its x25519 encryption key (keygen)")
+    key = demo.run("keygen")
+    show("public", key["public_key"])
+
+    demo.title("The dapp asks the wallet to connect (connect-url)")
+    connect = demo.run(
+        "connect-url",
+        "--wallet",
+        "phantom",
+        "--app-url",
+        APP_URL,
+        "--redirect-link",
+        REDIRECT + "Connect",
+        "--cluster",
+        "devnet",
+    )
+    show("sent", connect["url"])
+    show("params", connect["params"])
+
+    demo.title("The wallet approves (simulate)")
+    answer = demo.run("simulate", connect["url"])
+    show("asked", answer["request"])
+    show("came back", answer["redirect"])
+    show("decrypted", answer.get("data"))
+    require(answer.get("status") == "approved", "the simulated wallet did not approve")
+
+    demo.title("The dapp opens the answer and saves the session (decode-redirect)")
+    session = demo.run("decode-redirect", answer["redirect"])
+    show("status", session["status"])
+    show("decrypted", session["data"])
+    show("saved as", session["session_name"])
+    account = session["data"]["public_key"]
+    require(account == answer.get("public_key"), "the session's public key is not the wallet's")
+
+    message = f"Sign in to example.com (demo nonce {secrets.token_hex(4)})"
+    demo.title("The dapp asks for a signature (sign-url)")
+    sign = demo.run("sign-url", "--redirect-link", REDIRECT + "SignMessage", "--message", message)
+    show("sent", sign["url"])
+    show("payload", sign["payload"])
+
+    demo.title("The wallet signs (simulate)")
+    signed = demo.run("simulate", sign["url"])
+    show("asked", signed["request"])
+    show("message", base58.decode(signed["request"]["message"]).decode("utf-8"))
+    show("came back", signed["redirect"])
+    show("decrypted", signed.get("data"))
+    require(signed.get("status") == "approved", "the simulated wallet did not sign")
+
+    demo.title("The dapp opens the answer and checks it (decode-redirect)")
+    decoded = demo.run("decode-redirect", signed["redirect"])
+    show("decrypted", decoded["data"])
+    show("verified", decoded["verified"])
+    require(decoded.get("verified") is True, "decode-redirect did not verify the signature")
+    signature = decoded["data"]["signature"]
+
+    demo.title("Anyone can check the signature offline (verify)")
+    verdict = demo.run(
+        "verify", "--public-key", account, "--signature", signature, "--message", message
+    )
+    show("valid", verdict.get("valid"))
+    show("scheme", verdict.get("scheme"))
+    require(verdict.get("valid") is True, "verify did not accept the signature")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the demo; 0 on success, 1 when a step failed."""
+    del argv
+    with tempfile.TemporaryDirectory(prefix="walletsign-demo-") as folder:
+        demo = Demo(Path(folder) / "keystore" / "keystore.json")
+        print(f"walletsign demo: a Phantom deeplink exchange, keystore {demo.keystore}")
+        try:
+            exchange(demo)
+        except StepFailed as exc:
+            print(f"\ndemo FAILED at step {demo.step}: {exc}", file=sys.stderr)
+            return 1
+        except (KeyError, TypeError) as exc:
+            print(
+                f"\ndemo FAILED at step {demo.step}: unexpected output ({exc!r})", file=sys.stderr
+            )
+            return 1
+        except subprocess.TimeoutExpired:
+            print(f"\ndemo FAILED at step {demo.step}: the command timed out", file=sys.stderr)
+            return 1
+    print(f"\n{SUCCESS} ({demo.step} steps)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

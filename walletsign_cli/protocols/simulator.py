@@ -1,0 +1,528 @@
+"""The wallet side of Phantom-style deeplinks: what Phantom, Solflare or Backpack would answer.
+
+Pure: a request URL and the wallet's state (the keystore's ``wallets[NAME]`` entry) in, the
+redirect URL and the new state out. Keys, nonces and time are injectable so answers can be
+compared byte for byte with vectors. The behaviour follows research/deeplinks.md §3-§6 and
+§11: one fresh x25519 key per dapp key at ``connect``, a session in Phantom's documented
+layout (``base58(ed25519 sign_attached(JSON{app_url, timestamp, chain, cluster}))`` by the
+account key), checked on every later request (signed by the account, same app, same chain).
+
+What is not a deeplink at all (no method, no usable ``redirect_link``) raises
+:class:`BadInputError`: there is nobody to answer. Everything else (an unknown dapp key, a
+payload that does not decrypt, a bad session, a malformed transaction) becomes the error
+redirect a wallet sends, never an exception.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from walletsign_cli.core import base58, box, solana_tx
+from walletsign_cli.core.box import X25519KeyPair, X25519PublicKey
+from walletsign_cli.core.ed25519 import Ed25519SigningKey
+from walletsign_cli.errors import BadInputError, DecryptionError, KeystoreError
+from walletsign_cli.limits import MAX_URL_CHARS, check_size
+from walletsign_cli.protocols import deeplink
+
+CHAIN = "solana"
+# The key parameter of a wallet this simulator cannot name: Backpack's documented generic
+# name, which decode-redirect (and any tolerant dapp) reads first (§4.1.1).
+GENERIC_KEY_PARAM = "wallet_encryption_public_key"
+# Backpack's Eclipse network is a cluster value too (BP-docs connect).
+BACKPACK_CLUSTERS = (*deeplink.CLUSTERS, "solana:EAQLJCV2mh23BsK2P9oYpV5CHVLDNHTxY")
+
+INVALID_INPUT = -32000
+TRANSACTION_REJECTED = -32003
+METHOD_NOT_FOUND = -32601
+INTERNAL_ERROR = -32603
+USER_REJECTED = 4001
+
+# What the wallet says with each code when the user presses Reject. -32603's "Unexpected
+# error" is observed (phantom/docs #448); the others' exact texts were not found (uncertain).
+DEFAULT_MESSAGES: dict[int, str] = {
+    4900: "Disconnected",
+    4100: "The requested method and/or account has not been authorized by the user.",
+    USER_REJECTED: "User rejected the request.",
+    INVALID_INPUT: "Invalid input",
+    -32002: "Requested resource not available",
+    TRANSACTION_REJECTED: "Transaction rejected",
+    METHOD_NOT_FOUND: "Method not found",
+    INTERNAL_ERROR: "Unexpected error",
+}
+# What Phantom answers for a dapp key it holds no shared secret for (phantom/docs #39).
+MISSING_SHARED_SECRET = "Missing sharing secret"
+
+
+@dataclass(frozen=True)
+class Request:
+    """A deeplink the wallet received, parsed but not decrypted."""
+
+    url: str
+    method: str
+    wallet: str | None
+    key_param: str
+    redirect_link: str
+    params: dict[str, str]
+    duplicates: tuple[str, ...] = ()
+
+
+@dataclass
+class Answer:
+    """What the wallet did: the redirect it opens and the state it keeps."""
+
+    redirect: str
+    request: Request
+    payload: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] | None = None
+    error_code: int | None = None
+    error_message: str | None = None
+    state: dict[str, Any] | None = None
+    account: str | None = None
+    sent: bool | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """``approved`` or ``rejected``."""
+        return "rejected" if self.error_code is not None else "approved"
+
+    @property
+    def error_name(self) -> str | None:
+        """The error table's name of :attr:`error_code`."""
+        return None if self.error_code is None else deeplink.error_name(self.error_code)
+
+
+class _Refusal(Exception):
+    """Internal: the wallet answers with an error redirect."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+# -- reading the request -----------------------------------------------------------------------
+
+
+def wallet_of(url: str) -> str | None:
+    """The wallet a deeplink is addressed to, from its host or its custom scheme."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    for wallet in deeplink.WALLETS.values():
+        if scheme == wallet.name:
+            return wallet.name
+        home = (urlsplit(wallet.universal_base).hostname or "").lower()
+        if scheme in ("https", "http") and (host == home or host.endswith("." + home)):
+            return wallet.name
+    return None
+
+
+def key_param_for(wallet: str | None) -> str:
+    """``<wallet>_encryption_public_key``; the generic name for a wallet not in the table."""
+    if wallet is None:
+        return GENERIC_KEY_PARAM
+    return deeplink.WALLETS[wallet].key_param
+
+
+def parse_request(text: str, *, wallet: str | None = None) -> Request:
+    """Parse a request URL; raise :class:`BadInputError` when there is no one to answer.
+
+    ``wallet`` overrides the wallet read from the URL (for a custom ``--base-url``).
+    """
+    check_size(len(text), MAX_URL_CHARS, "the deeplink URL")
+    url = deeplink.clean_pasted_url(text)
+    if not url:
+        raise BadInputError("the deeplink URL is empty")
+    deeplink.check_text(url, "the deeplink URL")
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        raise BadInputError(f"the deeplink URL cannot be parsed: {exc}") from None
+    if not parts.scheme:
+        raise BadInputError(
+            f"the deeplink URL has no scheme: {url[:40]!r}",
+            hint="pass the whole URL that connect-url or sign-url printed",
+        )
+    segments = [s for s in parts.path.split("/") if s]
+    method = (
+        segments[-1]
+        if segments
+        else (parts.netloc if parts.scheme not in ("http", "https") else "")
+    )
+    if not method:
+        raise BadInputError(
+            f"the deeplink URL names no method: {url[:60]!r}",
+            hint="a deeplink looks like https://phantom.app/ul/v1/connect?...",
+        )
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    params: dict[str, str] = {}
+    duplicates: list[str] = []
+    for name, value in pairs:
+        if name in params:
+            duplicates.append(name)
+        params.setdefault(name, value)
+    if "redirect_link" in duplicates:
+        raise BadInputError("redirect_link appears more than once in the deeplink URL")
+    redirect_link = params.get("redirect_link")
+    if redirect_link is None:
+        raise BadInputError(
+            f"the {method} deeplink has no redirect_link: the wallet would have nowhere to answer",
+            hint="simulate answers connect, signMessage, the transaction methods and disconnect",
+        )
+    deeplink.check_url(redirect_link, option="redirect_link")
+    named = wallet if wallet is not None else wallet_of(url)
+    return Request(
+        url, method, named, key_param_for(named), redirect_link, params, tuple(duplicates)
+    )
+
+
+# -- writing the answer ------------------------------------------------------------------------
+
+
+def redirect_url(redirect_link: str, params: list[tuple[str, str]]) -> str:
+    """``redirect_link`` with the answer appended: ``?`` or, if it has a query, ``&``.
+
+    Uncertain how wallets merge (§7): this is the naive append of helium's wallet side,
+    which every tolerant dapp reads; decode-redirect does.
+    """
+    if not params:
+        return redirect_link
+    joiner = "&" if "?" in redirect_link else "?"
+    return redirect_link + joiner + deeplink.encode_query(params)
+
+
+def error_redirect(redirect_link: str, code: int, message: str) -> str:
+    """The error answer: ``errorCode`` and ``errorMessage``, as the wallets send them."""
+    return redirect_url(redirect_link, [("errorCode", str(code)), ("errorMessage", message)])
+
+
+def session_token(account: Ed25519SigningKey, *, app_url: str, cluster: str, timestamp: int) -> str:
+    """Phantom's documented session: ``base58(sign_attached(JSON{app_url, timestamp, chain,
+    cluster}))`` by the account key (§5; key order as the docs list the fields)."""
+    claims = {"app_url": app_url, "timestamp": timestamp, "chain": CHAIN, "cluster": cluster}
+    return base58.encode(account.sign_attached(deeplink.payload_json(claims)))
+
+
+def check_session(token: Any, account: Ed25519SigningKey, dapp: dict[str, Any]) -> None:
+    """Refuse a session not signed by the account, or issued for another app or chain."""
+    from walletsign_cli.core import ed25519
+    from walletsign_cli.errors import InvalidSignatureError
+
+    if not isinstance(token, str) or not token:
+        raise _Refusal(INVALID_INPUT, "Session is missing")
+    try:
+        signed = base58.decode(token, name="session")
+        claims = json.loads(ed25519.open_attached(signed, account.public.raw).decode("utf-8"))
+    except (BadInputError, InvalidSignatureError):
+        raise _Refusal(INVALID_INPUT, "Session is not valid: not signed by this account") from None
+    except (UnicodeDecodeError, ValueError):
+        raise _Refusal(INVALID_INPUT, "Session is not valid: its data is not JSON") from None
+    if not isinstance(claims, dict):
+        raise _Refusal(INVALID_INPUT, "Session is not valid: its data is not a JSON object")
+    if claims.get("chain") != CHAIN:
+        raise _Refusal(INVALID_INPUT, "Session is not valid: it is for another chain")
+    if claims.get("app_url") != dapp.get("app_url"):
+        raise _Refusal(INVALID_INPUT, "Session is not valid: it was issued to another app")
+    if claims.get("cluster", "mainnet-beta") != dapp.get("cluster", "mainnet-beta"):
+        raise _Refusal(INVALID_INPUT, "Session is not valid: it is for another cluster")
+
+
+# -- the wallet ----------------------------------------------------------------------------------
+
+
+def _iso(seconds: float) -> str:
+    moment = _dt.datetime.fromtimestamp(int(seconds), _dt.UTC)
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def load_account(state: dict[str, Any] | None, name: str) -> Ed25519SigningKey | None:
+    """The account key of a stored wallet (``None`` for a wallet not created yet)."""
+    if state is None:
+        return None
+    where = f"wallets.{name}"
+    secret = state.get("account_secret_key")
+    if not isinstance(secret, str):
+        raise KeystoreError(f"keystore: {where}.account_secret_key is missing")
+    try:
+        account = Ed25519SigningKey.from_base58(secret, name=f"{where}.account_secret_key")
+    except BadInputError as exc:
+        raise KeystoreError(f"keystore: {exc.message}") from None
+    if state.get("account_public_key") not in (None, str(account.public)):
+        raise KeystoreError(f"keystore: {where}.account_public_key does not match its secret key")
+    dapps = state.get("dapps", {})
+    if not isinstance(dapps, dict):
+        raise KeystoreError(f"keystore: {where}.dapps is not an object")
+    return account
+
+
+def respond(
+    request: Request,
+    state: dict[str, Any] | None,
+    *,
+    wallet_name: str = "sim",
+    reject: int | None = None,
+    error_message: str | None = None,
+    account: Ed25519SigningKey | None = None,
+    wallet_keypair: X25519KeyPair | None = None,
+    nonce: bytes | None = None,
+    now: float | None = None,
+) -> Answer:
+    """Answer ``request`` as the wallet would, from ``state`` (not modified).
+
+    ``reject`` makes the user press Reject with that code (after the request was found
+    valid: a request the wallet cannot read gets its own error instead). ``account``,
+    ``wallet_keypair``, ``nonce`` and ``now`` pin the randomness and the clock; ``account``
+    is only used when the wallet has none yet. The new state is in ``Answer.state``
+    (``None`` when nothing changed).
+    """
+    seconds = time.time() if now is None else now
+    stored = load_account(state, wallet_name)
+    answer = Answer(redirect=request.redirect_link, request=request)
+    try:
+        if request.duplicates:
+            raise _Refusal(
+                INVALID_INPUT, f"Parameter {request.duplicates[0]} appears more than once"
+            )
+        if request.method == deeplink.CONNECT:
+            _connect(
+                answer,
+                state,
+                stored or account or Ed25519SigningKey.generate(),
+                reject=reject,
+                error_message=error_message,
+                wallet_keypair=wallet_keypair,
+                nonce=nonce,
+                seconds=seconds,
+            )
+        elif request.method in deeplink.METHODS:
+            _encrypted(
+                answer, state, stored, reject=reject, error_message=error_message, nonce=nonce
+            )
+        else:
+            raise _Refusal(METHOD_NOT_FOUND, f"Method not found: {request.method}")
+    except _Refusal as refusal:
+        answer.error_code = refusal.code
+        answer.error_message = refusal.message
+        answer.data = None
+        answer.state = None
+        answer.sent = None
+        answer.redirect = error_redirect(request.redirect_link, refusal.code, refusal.message)
+    return answer
+
+
+def _user_rejects(reject: int | None, error_message: str | None) -> None:
+    if reject is not None:
+        raise _Refusal(reject, error_message or DEFAULT_MESSAGES.get(reject, "Rejected"))
+
+
+def _connect(
+    answer: Answer,
+    state: dict[str, Any] | None,
+    account: Ed25519SigningKey,
+    *,
+    reject: int | None,
+    error_message: str | None,
+    wallet_keypair: X25519KeyPair | None,
+    nonce: bytes | None,
+    seconds: float,
+) -> None:
+    request = answer.request
+    params = request.params
+    answer.payload = {
+        k: params[k]
+        for k in (deeplink.DAPP_KEY_PARAM, "cluster", "app_url", "redirect_link")
+        if k in params
+    }
+    dapp_public = _dapp_key(params)
+    app_url = params.get("app_url")
+    if not app_url:
+        raise _Refusal(INVALID_INPUT, "Missing app_url")
+    cluster = params.get("cluster") or "mainnet-beta"
+    allowed = BACKPACK_CLUSTERS if request.wallet == "backpack" else deeplink.CLUSTERS
+    if cluster not in allowed:
+        raise _Refusal(INVALID_INPUT, f"Unsupported cluster: {cluster}")
+    _user_rejects(reject, error_message)
+
+    mine = wallet_keypair or X25519KeyPair.generate()
+    shared = box.shared_secret(dapp_public, mine)
+    token = session_token(account, app_url=app_url, cluster=cluster, timestamp=int(seconds))
+    data = {"public_key": str(account.public), "session": token}
+    sealed_nonce, sealed = box.seal(deeplink.payload_json(data), shared, nonce)
+    answer.redirect = redirect_url(
+        request.redirect_link,
+        [
+            (request.key_param, str(mine.public)),
+            ("nonce", base58.encode(sealed_nonce)),
+            ("data", base58.encode(sealed)),
+        ],
+    )
+    answer.data = data
+    answer.account = str(account.public)
+    created = _iso(seconds)
+    new_state = copy.deepcopy(state) if state is not None else {}
+    new_state.setdefault("account_secret_key", account.seed_base58())
+    new_state.setdefault("account_public_key", str(account.public))
+    new_state.setdefault("created_at", created)
+    dapps = new_state.setdefault("dapps", {})
+    if str(dapp_public) in dapps:
+        answer.notes.append("this dapp key was connected before: a new wallet key and session")
+    dapps[str(dapp_public)] = {
+        "secret_key": mine.secret_base58(),
+        "session": token,
+        "app_url": app_url,
+        "cluster": cluster,
+        "created_at": created,
+    }
+    answer.state = new_state
+
+
+def _dapp_key(params: dict[str, str]) -> X25519PublicKey:
+    value = params.get(deeplink.DAPP_KEY_PARAM)
+    if not value:
+        raise _Refusal(INVALID_INPUT, f"Missing {deeplink.DAPP_KEY_PARAM}")
+    try:
+        return X25519PublicKey(base58.decode_exact(value, 32, name=deeplink.DAPP_KEY_PARAM))
+    except BadInputError as exc:
+        raise _Refusal(INVALID_INPUT, f"Invalid {deeplink.DAPP_KEY_PARAM}: {exc.message}") from None
+
+
+def _encrypted(
+    answer: Answer,
+    state: dict[str, Any] | None,
+    account: Ed25519SigningKey | None,
+    *,
+    reject: int | None,
+    error_message: str | None,
+    nonce: bytes | None,
+) -> None:
+    request = answer.request
+    dapp_public = _dapp_key(request.params)
+    dapps = (state or {}).get("dapps", {})
+    dapp = dapps.get(str(dapp_public))
+    if account is None or not isinstance(dapp, dict):
+        raise _Refusal(INTERNAL_ERROR, MISSING_SHARED_SECRET)
+    try:
+        mine = X25519KeyPair.from_base58(
+            str(dapp.get("secret_key", "")), name=f"wallet key of dapp {dapp_public}"
+        )
+    except BadInputError as exc:
+        raise KeystoreError(f"keystore: {exc.message}") from None
+    shared = box.shared_secret(dapp_public, mine)
+    payload = _open_payload(request.params, shared)
+    answer.payload = payload
+    answer.account = str(account.public)
+    check_session(payload.get("session"), account, dapp)
+    method = request.method
+
+    if method == deeplink.DISCONNECT:
+        _user_rejects(reject, error_message)
+        new_state = copy.deepcopy(state) or {}
+        new_state["dapps"].pop(str(dapp_public), None)
+        answer.state = new_state
+        answer.redirect = request.redirect_link
+        return
+
+    if method == deeplink.SIGN_MESSAGE:
+        message = _message(payload)
+        _user_rejects(reject, error_message)
+        data: dict[str, Any] = {"signature": base58.encode(account.sign(message))}
+    else:
+        texts = _transaction_texts(method, payload)
+        transactions = [_transaction(text, i, len(texts)) for i, text in enumerate(texts)]
+        for i, tx in enumerate(transactions):
+            if tx.message.fee_payer != account.public.raw:
+                where = f"transaction {i + 1}" if len(texts) > 1 else "the transaction"
+                raise _Refusal(
+                    TRANSACTION_REJECTED,
+                    f"The fee payer of {where} ({base58.encode(tx.message.fee_payer)}) "
+                    f"is not this account ({account.public})",
+                )
+        _user_rejects(reject, error_message)
+        signed = [tx.with_signature(0, account.sign(tx.message.raw)) for tx in transactions]
+        if method == deeplink.SIGN_ALL_TRANSACTIONS:
+            data = {"transactions": [base58.encode(tx.serialize()) for tx in signed]}
+        elif method == deeplink.SIGN_TRANSACTION:
+            data = {"transaction": base58.encode(signed[0].serialize())}
+        else:
+            # The first signature is the transaction id; there is no network to send it to.
+            data = {"signature": base58.encode(signed[0].signatures[0])}
+            answer.sent = False
+            answer.notes.append("nothing was sent: the simulated wallet has no network")
+    sealed_nonce, sealed = box.seal(deeplink.payload_json(data), shared, nonce)
+    answer.redirect = redirect_url(
+        request.redirect_link,
+        [("nonce", base58.encode(sealed_nonce)), ("data", base58.encode(sealed))],
+    )
+    answer.data = data
+
+
+def _open_payload(params: dict[str, str], shared: box.SharedSecret) -> dict[str, Any]:
+    for name in ("nonce", "payload"):
+        if not params.get(name):
+            raise _Refusal(INVALID_INPUT, f"Missing {name}")
+    try:
+        nonce = base58.decode_exact(params["nonce"], box.NONCE_SIZE, name="nonce")
+        sealed = base58.decode(params["payload"], name="payload")
+    except BadInputError as exc:
+        raise _Refusal(INVALID_INPUT, f"Invalid input: {exc.message}") from None
+    try:
+        plaintext = box.open_sealed(sealed, nonce, shared)
+    except DecryptionError:
+        raise _Refusal(INVALID_INPUT, "Unable to decrypt payload") from None
+    try:
+        return deeplink.parse_plaintext(plaintext, name="payload")
+    except BadInputError as exc:
+        raise _Refusal(INVALID_INPUT, f"Invalid payload: {exc.message}") from None
+
+
+def _message(payload: dict[str, Any]) -> bytes:
+    text = payload.get("message")
+    if not isinstance(text, str) or not text:
+        raise _Refusal(INVALID_INPUT, "Missing message")
+    try:
+        message = base58.decode(text, name="message")
+    except BadInputError as exc:
+        raise _Refusal(INVALID_INPUT, f"Invalid message: {exc.message}") from None
+    if _looks_like_transaction(message):
+        # Phantom's own words (phantom-connect-sdk #288); the code it uses is uncertain.
+        raise _Refusal(INVALID_INPUT, "You cannot sign solana transactions using sign message")
+    return message
+
+
+def _looks_like_transaction(message: bytes) -> bool:
+    for parse in (solana_tx.parse_transaction, solana_tx.parse_message):
+        try:
+            parse(message)
+        except BadInputError:
+            continue
+        return True
+    return False
+
+
+def _transaction_texts(method: str, payload: dict[str, Any]) -> list[str]:
+    if method == deeplink.SIGN_ALL_TRANSACTIONS:
+        value = payload.get("transactions")
+        if not isinstance(value, list) or not value:
+            raise _Refusal(INVALID_INPUT, "Missing transactions")
+        if not all(isinstance(t, str) for t in value):
+            raise _Refusal(INVALID_INPUT, "Invalid transactions: not a list of strings")
+        return list(value)
+    value = payload.get("transaction")
+    if not isinstance(value, str) or not value:
+        raise _Refusal(INVALID_INPUT, "Missing transaction")
+    return [value]
+
+
+def _transaction(text: str, index: int, count: int) -> solana_tx.Transaction:
+    what = f"transaction {index + 1}" if count > 1 else "transaction"
+    try:
+        return solana_tx.parse_transaction(base58.decode(text, name=what), what=what)
+    except BadInputError as exc:
+        raise _Refusal(INVALID_INPUT, f"Invalid transaction: {exc.message}") from None
