@@ -99,7 +99,7 @@ def fuzz(baseline: Baseline, keystore_path: Path) -> Fuzz:
 
 # Exit 2 is for the shape of the command line (click's UsageError: a missing, unknown or
 # conflicting option or subcommand); a malformed value is 3. The message names the option.
-USAGE = re.compile(r"--[a-z]|missing command|no such command", re.IGNORECASE)
+USAGE = re.compile(r"--[a-z]|no such option|missing command|no such command", re.IGNORECASE)
 
 
 class Fuzz:
@@ -314,7 +314,7 @@ def test_fuzz_decode_redirect(fuzz: Fuzz, data: st.DataObject) -> None:
     if data.draw(st.booleans(), label="stdin"):
         fuzz("decode-redirect", "-", *extra, *as_json, input=url.encode("utf-8", "surrogateescape"))
     else:
-        fuzz("decode-redirect", url, *extra, *as_json)
+        fuzz("decode-redirect", *extra, *as_json, "--", url)
 
 
 @FUZZ
@@ -496,7 +496,7 @@ def test_fuzz_simulate(fuzz: Fuzz, data: st.DataObject) -> None:
     if data.draw(st.booleans(), label="stdin"):
         fuzz("simulate", "-", *extra, input=url.encode("utf-8", "surrogateescape"))
     else:
-        fuzz("simulate", url, *extra)
+        fuzz("simulate", *extra, "--", url)
 
 
 @pytest.mark.skipif(

@@ -684,6 +684,27 @@ def test_payload_problems(connected: Loop) -> None:
     assert code == -32000 and message == "Missing message"
 
 
+def test_junk_payload_json(connected: Loop) -> None:
+    data = Keystore(connected.keystore).load()
+    dapp = X25519KeyPair.from_base58(data["keys"]["default"]["secret_key"])
+    shared = shared_secret(X25519PublicKey(connected.wallet_public), dapp)
+    url = connected.sign_url("--message", "hi")["url"]
+    parts = dict(parse_qsl(urlsplit(url).query))
+    for plaintext, words in (
+        (b"[" * 100_000, "nested too deeply"),
+        (b"\xff\xfe", "not UTF-8 JSON"),
+        (b"[1, 2]", "not an object"),
+    ):
+        nonce = bytes(24)
+        sealed = SecretBox(shared.raw).encrypt(plaintext, nonce).ciphertext
+        junk = url.replace(parts["nonce"], b58.b58encode(nonce).decode()).replace(
+            parts["payload"], b58.b58encode(sealed).decode()
+        )
+        code, message, _ = rejected(connected.run("simulate", junk, "--json"))
+        assert code == -32000
+        assert words in message
+
+
 def test_unknown_method(connected: Loop) -> None:
     url = connected.sign_url("--message", "hi")["url"].replace("/signMessage?", "/fungible?")
     code, message, document = rejected(connected.run("simulate", url, "--json"))

@@ -65,6 +65,7 @@ _MAX_SIGNATURE_TEXT = 64 * 1024
 @click.option("--batch", metavar="FILE|-", help="Verify JSON Lines (see the README), one per line.")
 @click.option(
     "--jobs",
+    metavar="N",
     type=click.IntRange(min=1),
     default=1,
     show_default=True,

@@ -222,7 +222,7 @@ def check_session(token: Any, account: Ed25519SigningKey, dapp: dict[str, Any]) 
         claims = json.loads(ed25519.open_attached(signed, account.public.raw).decode("utf-8"))
     except (BadInputError, InvalidSignatureError):
         raise _Refusal(INVALID_INPUT, "Session is not valid: not signed by this account") from None
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise _Refusal(INVALID_INPUT, "Session is not valid: its data is not JSON") from None
     if not isinstance(claims, dict):
         raise _Refusal(INVALID_INPUT, "Session is not valid: its data is not a JSON object")
@@ -480,6 +480,8 @@ def _open_payload(params: dict[str, str], shared: box.SharedSecret) -> dict[str,
         return deeplink.parse_plaintext(plaintext, name="payload")
     except BadInputError as exc:
         raise _Refusal(INVALID_INPUT, f"Invalid payload: {exc.message}") from None
+    except RecursionError:  # json.loads on absurd nesting
+        raise _Refusal(INVALID_INPUT, "Invalid payload: JSON nested too deeply") from None
 
 
 def _message(payload: dict[str, Any]) -> bytes:
