@@ -325,3 +325,13 @@ def test_cli_path_of_missing_keystore(run: Any, keystore_path: Path) -> None:
     assert result.stdout == f"{keystore_path}\n"
     assert "does not exist yet" in result.stderr
     assert not keystore_path.exists()
+
+
+def test_cli_list_does_not_print_control_characters(run: Any, keystore_path: Path) -> None:
+    with _store(keystore_path, None).transaction() as data:
+        data["keys"]["evil\x1b[2Jname"] = {"public_key": "P\nK"}
+    result = run("keystore", "list")
+    assert result.exit_code == 0
+    assert "\x1b" not in result.stdout
+    assert "'evil\\x1b[2Jname'" in result.stdout
+    assert "public_key='P\\nK'" in result.stdout

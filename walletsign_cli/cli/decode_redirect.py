@@ -405,7 +405,15 @@ def _answer(
     ):
         count = len(got) if isinstance(got, list) else "no"
         result.warnings.append(f"asked for {len(asked)} transactions, got {count}")
+    if verified is False:
+        # A forged or mismatched answer must not use up the request: the genuine answer
+        # that follows would otherwise be flagged as a replay.
+        return result, _no_change
     return result, _mark_answered(rid)
+
+
+def _no_change(data: Data) -> None:
+    """An :data:`Apply` that leaves the keystore as it is."""
 
 
 def _disconnect(

@@ -93,8 +93,8 @@ def list_command(as_json: bool) -> None:
     for section in ("keys", "sessions", "wallets"):
         click.echo(f"{section}:")
         for item in listing[section]:
-            details = "  ".join(f"{k}={v}" for k, v in item.items() if k != "name" and v)
-            click.echo(f"  {item['name']}  {details}".rstrip())
+            details = "  ".join(f"{k}={_text(v)}" for k, v in item.items() if k != "name" and v)
+            click.echo(f"  {_text(item['name'])}  {details}".rstrip())
     click.echo(f"pending requests: {listing['pending_requests']}")
 
 
@@ -140,6 +140,12 @@ def _convert(*, encrypt: bool, as_json: bool) -> None:
 def _shown(path: Path) -> str:
     # A path from undecodable argv bytes holds surrogates, which no output stream can encode.
     return click.format_filename(path)
+
+
+def _text(value: Any) -> str:
+    # A hand-edited keystore may hold anything: never let it drive the terminal.
+    text = str(value)
+    return text if text.isprintable() else repr(text)
 
 
 def _field(entry: Any, key: str) -> Any:

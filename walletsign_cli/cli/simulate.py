@@ -49,7 +49,7 @@ def command(
     wallet: str | None,
     as_json: bool,
 ) -> None:
-    """Answer a Phantom-style deeplink exactly as the wallet would, and print the redirect.
+    """Play the wallet: answer a Phantom-style deeplink, print the redirect.
 
     connect gets a fresh wallet key and a session signed by the simulated account;
     signMessage, signTransaction, signAllTransactions and signAndSendTransaction are

@@ -117,6 +117,8 @@ def parse_encrypted(text: str) -> EncryptedData:
         document = json.loads(body)
     except json.JSONDecodeError as exc:
         raise BadInputError(f"encrypted data is not JSON: {exc.msg} at {exc.pos}") from None
+    except RecursionError:
+        raise BadInputError("encrypted data is JSON nested too deeply") from None
     return EncryptedData.from_json(document)
 
 

@@ -401,6 +401,8 @@ def parse_plaintext(plaintext: bytes, *, name: str = "data") -> dict[str, Any]:
         value = json.loads(plaintext.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise BadInputError(f"decrypted {name} is not UTF-8 JSON") from None
+    except RecursionError:
+        raise BadInputError(f"decrypted {name} is JSON nested too deeply") from None
     if not isinstance(value, dict):
         raise BadInputError(f"decrypted {name} is JSON but not an object")
     try:
@@ -474,7 +476,7 @@ def parse_session_token(token: str) -> SessionToken | None:
         return None
     try:
         data = json.loads(raw[64:].decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     if not isinstance(data, dict):
         return None
