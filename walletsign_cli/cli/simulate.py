@@ -160,8 +160,10 @@ def describe(answer: Answer, wallet_name: str) -> list[str]:
         except ValueError:
             raw = b""
         lines.append(f"  message ({len(raw)} bytes): {_shown(raw, payload.get('display'))}")
-    elif "transactions" in payload and isinstance(payload["transactions"], list):
-        lines.append(f"  {len(payload['transactions'])} transaction(s)")
+    elif isinstance(payload.get("transactions"), list):
+        lines.append(f"  {len(payload['transactions'])} transactions")
+    elif isinstance(payload.get("transaction"), str):
+        lines.append("  1 transaction")
     if answer.account is not None:
         lines.append(f"  account {answer.account}")
     if answer.status == "rejected":
