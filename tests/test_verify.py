@@ -736,3 +736,9 @@ def test_deeply_nested_json_arguments_are_bad_input(run: Any) -> None:
     ):
         result = run("verify", *args, "--message", "m")
         assert result.exit_code == 3, result.stderr
+
+
+def test_cheap_siws_check_matches_parser() -> None:
+    from walletsign_cli.protocols import siws, verification
+
+    assert siws.HEADER_SUFFIX.encode() == verification.SIWS_HEADER_SUFFIX

@@ -17,7 +17,7 @@ Sources: anza-xyz/solana-sdk ``offchain-message/src/lib.rs``, the agave proposal
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from walletsign_cli.core import base58
 from walletsign_cli.errors import BadInputError
@@ -57,8 +57,7 @@ def is_utf8(body: bytes) -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class OffchainMessage:
+class OffchainMessage(NamedTuple):
     """One off-chain message: its layout, body and preamble fields."""
 
     layout: str
