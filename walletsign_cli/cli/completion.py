@@ -15,7 +15,7 @@ def _names(ctx: click.Context, section: str, incomplete: str) -> list[Completion
     root = ctx.find_root()
     explicit = root.params.get("keystore_option")
     try:
-        data = Keystore(locate(explicit if isinstance(explicit, str) else None)).load()
+        data = Keystore(locate(explicit if isinstance(explicit, str) else None)).load_redacted()
     except Exception:  # noqa: BLE001 - a completion never shows an error
         return []
     entries = data.get(section, {})
