@@ -499,7 +499,19 @@ def dapp_keypair(data: Data, name: str, *, option: str = "--key") -> X25519KeyPa
             f"{option}: no dapp key named {name!r} in the keystore (known: {known})",
             hint="create one with: walletsign keygen --name " + name,
         )
-    return X25519KeyPair.from_base58(str(entry["secret_key"]), name=f"stored key {name!r}")
+    try:
+        return X25519KeyPair.from_base58(str(entry["secret_key"]), name=f"stored key {name!r}")
+    except BadInputError as exc:
+        raise damaged(exc) from None
+
+
+def damaged(exc: BadInputError) -> KeystoreError:
+    """A malformed value read back from the keystore is a keystore problem (exit 5)."""
+    return KeystoreError(
+        f"the keystore holds a damaged value: {exc.message}",
+        hint="replace the entry (walletsign keygen --force, or connect again), "
+        "or restore the keystore from a backup",
+    )
 
 
 def put_dapp_keypair(data: Data, name: str, keypair: X25519KeyPair) -> None:

@@ -28,3 +28,12 @@ def check_size(size: int, limit: int, what: str) -> None:
             f"{what} is {size:,} bytes, over the {limit:,}-byte limit",
             hint="real wallet requests are far smaller; check what was pasted",
         )
+
+
+def check_read(size: int, limit: int, what: str) -> None:
+    """Like :func:`check_size` for input read with a ``limit + 1`` cap: the true size is unknown."""
+    if size > limit:
+        raise InputTooLargeError(
+            f"{what} is over the {limit:,}-byte limit",
+            hint="real wallet requests are far smaller; check what was passed",
+        )

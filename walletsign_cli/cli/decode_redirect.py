@@ -16,7 +16,7 @@ import click
 from walletsign_cli.cli.completion import complete_keys, complete_sessions
 from walletsign_cli.cli.output import json_option
 from walletsign_cli.errors import BadInputError, DecryptionError, ExitCode, KeystoreError
-from walletsign_cli.keystore import Data
+from walletsign_cli.keystore import Data, damaged
 from walletsign_cli.protocols import deeplink
 
 Apply = Callable[[Data], None]
@@ -331,12 +331,20 @@ def _answer(
             if key is None or (isinstance(sessions[n], dict) and sessions[n].get("dapp_key") == key)
         )
     candidates = []
+    unusable: list[KeystoreError | BadInputError] = []
     for name in names:
         try:
             candidates.append((name, resolve_session(data, name).shared))
-        except (KeystoreError, BadInputError):
+        except (KeystoreError, BadInputError) as exc:
             if session is not None:
                 raise
+            unusable.append(exc)
+    if not candidates and unusable:
+        raise KeystoreError(
+            f"data: no saved session is usable ({len(unusable)} damaged or stale): "
+            f"{unusable[0].message}",
+            hint=unusable[0].hint,
+        )
     if not candidates:
         raise DecryptionError(
             "data: no saved session can open it",
@@ -361,7 +369,12 @@ def _answer(
         if not isinstance(signature_text, str):
             raise BadInputError("data.signature is not a string")
         signature = deeplink.decode_b58_exact(signature_text, 64, "data.signature")
-        account = Ed25519PublicKey.from_base58(str(entry["public_key"]), name="session public key")
+        try:
+            account = Ed25519PublicKey.from_base58(
+                str(entry["public_key"]), name="session public key"
+            )
+        except BadInputError as exc:
+            raise damaged(exc) from None
         for candidate_id, candidate in requests:
             if candidate.get("method") != deeplink.SIGN_MESSAGE:
                 continue

@@ -5,14 +5,14 @@ from __future__ import annotations
 import sys
 
 from walletsign_cli.errors import BadInputError
-from walletsign_cli.limits import check_size
+from walletsign_cli.limits import check_read, check_size
 
 
 def read_stdin_bytes(limit: int, what: str) -> bytes:
     """Read all of stdin, refusing more than ``limit`` bytes without reading it all."""
     stream = getattr(sys.stdin, "buffer", None)
     data = stream.read(limit + 1) if stream is not None else sys.stdin.read(limit + 1).encode()
-    check_size(len(data), limit, what)
+    check_read(len(data), limit, what)
     return data
 
 
@@ -25,7 +25,7 @@ def read_file_bytes(path: str, limit: int, what: str) -> bytes:
             data = handle.read(limit + 1)
     except OSError as exc:
         raise BadInputError(f"{what}: cannot read {path}: {exc.strerror}") from None
-    check_size(len(data), limit, what)
+    check_read(len(data), limit, what)
     return data
 
 

@@ -6,7 +6,7 @@ import click
 
 from walletsign_cli.cli.context import app
 from walletsign_cli.cli.inputs import read_text_arg
-from walletsign_cli.cli.output import emit, emit_json, json_option, note
+from walletsign_cli.cli.output import emit, emit_json, json_option, note, warn
 from walletsign_cli.errors import BadInputError, KeystoreError
 from walletsign_cli.keystore import check_name, put_dapp_keypair
 
@@ -55,8 +55,18 @@ def command(
                 f"a dapp key named {name!r} already exists in {store.path}",
                 hint="pass --force to replace it (the sessions made with it stop working)",
             )
+        stale = sorted(
+            session_name
+            for session_name, entry in data["sessions"].items()
+            if isinstance(entry, dict) and entry.get("dapp_key") == name
+        )
         put_dapp_keypair(data, name, keypair)
 
+    if stale:
+        warn(
+            f"replaced dapp key {name!r}; sessions made with it no longer work: "
+            f"{', '.join(stale)} (connect again)"
+        )
     if as_json:
         document = {"name": name, "public_key": str(keypair.public), "keystore": str(store.path)}
         if show_secret:

@@ -8,7 +8,8 @@ from typing import Any
 import click
 
 from walletsign_cli.cli.context import app
-from walletsign_cli.cli.output import emit, emit_json, json_option, note
+from walletsign_cli.cli.output import emit, emit_json, json_option, note, warn
+from walletsign_cli.errors import KeystoreError
 
 
 @click.group()
@@ -35,14 +36,31 @@ def path_command(as_json: bool) -> None:
       walletsign --keystore ./ks.json keystore path --json
     """
     store = app().keystore()
-    exists = store.path.exists()
-    encrypted = store.is_encrypted()
+    exists = store.path.exists() or store.path.is_symlink()
+    problem: str | None = None
+    encrypted: bool | None = None
+    try:
+        encrypted = store.is_encrypted()
+        if exists:
+            store.load_redacted()
+    except KeystoreError as exc:
+        # Where it is matters most when it is broken: report the problem, do not fail.
+        problem = exc.message
     if as_json:
-        emit_json({"keystore": _shown(store.path), "exists": exists, "encrypted": encrypted})
+        emit_json(
+            {
+                "keystore": _shown(store.path),
+                "exists": exists,
+                "encrypted": encrypted,
+                "problem": problem,
+            }
+        )
         return
     emit(_shown(store.path))
     if not exists:
         note("the keystore does not exist yet; keygen or connect-url creates it")
+    elif problem:
+        warn(problem)
     elif encrypted:
         note("its secrets are encrypted under a passphrase")
 

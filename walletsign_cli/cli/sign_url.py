@@ -47,7 +47,7 @@ class Session:
 def resolve_session(data: Data, name: str | None, *, option: str = "--session") -> Session:
     """The session ``name`` (default: the most recently saved one); exit 5 if missing."""
     from walletsign_cli.core.box import X25519PublicKey
-    from walletsign_cli.keystore import check_name, dapp_keypair
+    from walletsign_cli.keystore import check_name, damaged, dapp_keypair
 
     sessions = data["sessions"]
     if name is None:
@@ -72,9 +72,19 @@ def resolve_session(data: Data, name: str | None, *, option: str = "--session") 
     if missing:
         raise KeystoreError(f"session {name!r} is incomplete: no {', '.join(missing)}")
     dapp = dapp_keypair(data, entry["dapp_key"], option=f"session {name!r}")
-    wallet_pk = X25519PublicKey.from_base58(
-        entry["wallet_encryption_public_key"], name=f"session {name!r} wallet key"
-    )
+    recorded = entry.get("dapp_public_key")
+    if isinstance(recorded, str) and recorded != str(dapp.public):
+        raise KeystoreError(
+            f"session {name!r} was made with an earlier dapp key {entry['dapp_key']!r}, "
+            "which has since been replaced; the wallet cannot open this request",
+            hint="connect again: walletsign connect-url ... then decode-redirect the answer",
+        )
+    try:
+        wallet_pk = X25519PublicKey.from_base58(
+            entry["wallet_encryption_public_key"], name=f"session {name!r} wallet key"
+        )
+    except BadInputError as exc:
+        raise damaged(exc) from None
     return Session(
         name=name,
         wallet=_text(entry.get("wallet")),

@@ -193,10 +193,9 @@ def decode_exact(text: str, size: int, *, name: str) -> bytes:
     """Decode base58 that must hold exactly ``size`` bytes (a key, a nonce, a signature)."""
     raw = decode(text, name=name)
     if len(raw) != size:
-        raise BadInputError(
-            f"{name} must be {size} bytes, got {len(raw)} (base58 {text[:12]!r}...)"
-            if len(text) > 12
-            else f"{name} must be {size} bytes, got {len(raw)}",
-            hint=_hint_for(text),
-        )
+        # The value itself is never echoed: it may be a secret key.
+        hint = _hint_for(text)
+        if size == 32 and len(raw) == 64:
+            hint = "64 bytes is a Solana keypair (secret ‖ public), not a 32-byte key"
+        raise BadInputError(f"{name} must be {size} bytes, got {len(raw)}", hint=hint)
     return raw
