@@ -593,22 +593,51 @@ def test_qr_that_cannot_fit_exit_3_keystore_unchanged(run: Any, keystore_path: P
     assert keystore_path.read_bytes() == before
 
 
-def test_png_without_pypng_is_refused(
-    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_png_file_holds_the_qr_matrix(run: Any, tmp_path: Path) -> None:
+    import struct
+    import zlib
+
     from walletsign_cli.cli import render
 
-    monkeypatch.setattr(render, "_pypng_available", lambda: False)
     _connected(run)
-    result = run(
-        "connect-url", "--wallet", "phantom", *CONNECT_ARGS, "--qr-file", str(tmp_path / "c.png")
-    )
-    assert result.exit_code == 3
-    assert "pypng" in result.stderr
+    png = tmp_path / "c.png"
+    result = run("connect-url", "--wallet", "phantom", *CONNECT_ARGS, "--qr-file", str(png))
+    assert result.exit_code == 0, result.stderr
+    content = png.read_bytes()
+    assert content.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = struct.unpack(">II", content[16:24])
+    idat_len = struct.unpack(">I", content[33:37])[0]
+    pixels = zlib.decompress(content[41 : 41 + idat_len])
+    matrix = render.make_qr(result.stdout.strip()).get_matrix()
+    scale = width // len(matrix)
+    assert width == height == len(matrix) * scale
+    row_bytes = width + 1
+    for y, row in enumerate(matrix):
+        line = pixels[y * scale * row_bytes : (y * scale + 1) * row_bytes]
+        assert line[0] == 0
+        assert [line[1 + x * scale] == 0 for x in range(len(row))] == row
     result = run(
         "connect-url", "--wallet", "phantom", *CONNECT_ARGS, "--qr-file", str(tmp_path / "c.gif")
     )
     assert result.exit_code == 3
+
+
+@pytest.mark.parametrize("command", ["connect-url", "sign-url"])
+def test_unwritable_qr_file_changes_nothing(
+    run: Any, tmp_path: Path, keystore_path: Path, command: str
+) -> None:
+    _connected(run)
+    before = keystore_path.read_bytes()
+    target = str(tmp_path / "missing" / "dir" / "c.svg")
+    args = (
+        ["--wallet", "phantom", *CONNECT_ARGS]
+        if command == "connect-url"
+        else ["--redirect-link", "myapp://s", "--message", "hi"]
+    )
+    result = run(command, *args, "--qr-file", target)
+    assert result.exit_code == 3
+    assert "--qr-file: cannot write" in result.stderr
+    assert keystore_path.read_bytes() == before
 
 
 def test_terminal_table_shows_user_text_literally(

@@ -108,40 +108,52 @@ def make_qr(url: str) -> Any:
 
 
 def check_qr_file(path: str) -> str:
-    """Validate ``--qr-file`` before anything is written: ``.svg``, or ``.png`` with pypng."""
+    """Validate ``--qr-file`` before anything is written: ``.svg`` or ``.png``."""
     suffix = Path(path).suffix.lower()
-    if suffix == ".svg":
-        return "svg"
-    if suffix == ".png":
-        if not _pypng_available():
-            raise BadInputError(
-                "--qr-file: writing .png needs the pypng package, which is not installed",
-                hint="write an .svg instead, or pip install pypng",
-            )
-        return "png"
+    if suffix in (".svg", ".png"):
+        return suffix[1:]
     raise BadInputError(f"--qr-file must end in .svg or .png, got {path!r}")
 
 
-def _pypng_available() -> bool:
-    import importlib.util
+def png_bytes(matrix: list[list[bool]], *, scale: int = 8) -> bytes:
+    """A greyscale PNG of a QR matrix (dark modules black), with zlib and struct only."""
+    import struct
+    import zlib
 
-    return importlib.util.find_spec("png") is not None
+    def chunk(tag: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(tag + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", crc)
+
+    size = len(matrix) * scale
+    rows = []
+    for row in matrix:
+        # Filter byte 0 (none), then one byte per pixel: 0 black, 255 white.
+        line = b"\0" + b"".join((b"\0" if dark else b"\xff") * scale for dark in row)
+        rows.extend([line] * scale)
+    header = struct.pack(">IIBBBBB", size, size, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 def write_qr_file(qr: Any, path: str) -> None:
-    """Write the QR code as SVG or PNG (pure Python writers only)."""
-    kind = check_qr_file(path)
-    if kind == "svg":
+    """Write the QR code as SVG (qrcode's pure-Python writer) or PNG (:func:`png_bytes`)."""
+    if check_qr_file(path) == "svg":
+        import io
+
         from qrcode.image.svg import SvgPathImage
 
-        image = qr.make_image(image_factory=SvgPathImage)
+        buffer = io.BytesIO()
+        qr.make_image(image_factory=SvgPathImage).save(buffer)
+        content = buffer.getvalue()
     else:
-        from qrcode.image.pure import PyPNGImage
-
-        image = qr.make_image(image_factory=PyPNGImage)
+        content = png_bytes(qr.get_matrix())
     try:
         with open(path, "wb") as handle:  # noqa: PTH123 - a user-given path
-            image.save(handle)
+            handle.write(content)
     except OSError as exc:
         raise BadInputError(f"--qr-file: cannot write {path}: {exc.strerror}") from None
 
@@ -164,12 +176,17 @@ def print_qr(qr: Any) -> None:
 
 
 def prepare_qr(url: str, *, qr: bool, qr_file: str | None) -> Any:
-    """The QR code to draw or write, checked before the keystore changes (``None``: none)."""
+    """The QR code to draw (``None``: none), with ``--qr-file`` written, before the keystore
+    changes."""
     if qr_file is not None:
         check_qr_file(qr_file)
     if not qr and qr_file is None:
         return None
-    return make_qr(url)
+    code = make_qr(url)
+    if qr_file is not None:
+        # Written before the keystore changes: a path that cannot be written changes nothing.
+        write_qr_file(code, qr_file)
+    return code
 
 
 def present_request(
@@ -187,8 +204,6 @@ def present_request(
 
     for text in warnings:
         warn(text)
-    if qr is not None and qr_file is not None:
-        write_qr_file(qr, qr_file)
     if as_json:
         emit_json(document)
     else:
