@@ -406,7 +406,11 @@ def _payload_of(url: str) -> dict[str, Any]:
 
 def test_transaction_methods(run: Any, keystore_path: Path) -> None:
     _connected(run)
-    tx1, tx2 = base58.encode(b"\1tx-one"), base58.encode(b"\1tx-two")
+    from tests.test_solana_tx import legacy_message, unsigned, v0_message
+
+    account = base58.decode(VECTORS["account"]["public_key"])
+    tx1 = base58.encode(unsigned(legacy_message(account)))
+    tx2 = base58.encode(unsigned(v0_message(account)))
     result = run("sign-url", "--redirect-link", "myapp://t", "--transaction", tx1, "--json")
     doc = json.loads(result.stdout)
     assert doc["method"] == "signTransaction"
@@ -419,6 +423,9 @@ def test_transaction_methods(run: Any, keystore_path: Path) -> None:
         }
     )
     assert "/signTransaction?" in doc["url"]
+    garbage = run("sign-url", "--redirect-link", "myapp://t", "--transaction", "abc")
+    assert garbage.exit_code == 3
+    assert garbage.stderr.startswith("walletsign: error: --transaction")
     result = run(
         "sign-url",
         "--redirect-link",
@@ -441,7 +448,9 @@ def test_transaction_methods(run: Any, keystore_path: Path) -> None:
 
 def test_transaction_answer_is_matched(run: Any) -> None:
     _connected(run)
-    tx = base58.encode(b"\1tx")
+    from tests.test_solana_tx import legacy_message, unsigned
+
+    tx = base58.encode(unsigned(legacy_message(base58.decode(VECTORS["account"]["public_key"]))))
     assert run("sign-url", "--redirect-link", "myapp://t", "--transaction", tx).exit_code == 0
     answer = _seal_answer(json.dumps({"transaction": base58.encode(b"\2signed")}).encode())
     doc = json.loads(run("decode-redirect", answer, "--json").stdout)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from walletsign_cli.cli.completion import complete_keys
+from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.output import json_option
 from walletsign_cli.errors import KeystoreError
 from walletsign_cli.keystore import Data
@@ -104,7 +105,14 @@ def save_connect(data: Data, plan: ConnectPlan) -> None:
     data["requests"][plan.request_id] = plan.remembered
 
 
-@click.command()
+@click.command(
+    cls=HelpCommand,
+    help_groups={
+        "Request": ["--wallet", "--app-url", "--redirect-link", "--cluster", "--base-url"],
+        "Keystore": ["--key"],
+        "Output": ["--qr", "--qr-file", "--json"],
+    },
+)
 @click.option(
     "--wallet",
     type=click.Choice(deeplink.WALLET_NAMES),

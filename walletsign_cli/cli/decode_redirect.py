@@ -9,15 +9,19 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from walletsign_cli.cli.completion import complete_keys, complete_sessions
+from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.output import json_option
 from walletsign_cli.errors import BadInputError, DecryptionError, ExitCode, KeystoreError
 from walletsign_cli.keystore import Data, damaged
 from walletsign_cli.protocols import deeplink
+
+if TYPE_CHECKING:
+    from walletsign_cli.cli.render import Tone
 
 Apply = Callable[[Data], None]
 
@@ -41,6 +45,7 @@ class RedirectResult:
     replaced: bool = False
     key_name: str | None = None
     request_id: str | None = None
+    request: dict[str, Any] | None = None  # the remembered request it answers (for humans)
     session_token: dict[str, Any] | None = None
     params: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -297,6 +302,7 @@ def _connect(
         data=answer,
         key_name=key_name,
         request_id=rid,
+        request=req,
         session_token=token_doc,
         replay=bool(req and req.get("answered_at")),
         warnings=_replay_warning(req),
@@ -399,6 +405,7 @@ def _answer(
         data=answer,
         verified=verified,
         request_id=rid,
+        request=req,
         replay=bool(req and req.get("answered_at")),
         warnings=_replay_warning(req),
     )
@@ -458,6 +465,7 @@ def _disconnect(
         wallet=req.get("wallet"),
         session_name=name,
         request_id=rid,
+        request=req,
         replay=bool(req.get("answered_at")),
         warnings=_replay_warning(req),
         session_removed=remove,
@@ -482,11 +490,7 @@ def _printable(text: str) -> str:
     )
 
 
-def _rows(result: RedirectResult) -> list[tuple[str, str]]:
-    import json
-
-    from walletsign_cli.cli.render import abbreviate
-
+def _summary_rows(result: RedirectResult) -> list[tuple[str, str]]:
     if result.status == "rejected":
         rows = [
             ("status", "rejected"),
@@ -503,6 +507,17 @@ def _rows(result: RedirectResult) -> list[tuple[str, str]]:
     if result.method != deeplink.CONNECT:
         verified = {True: "true", False: "false", None: "not checked"}[result.verified]
         rows.append(("verified", verified))
+    return [(name, _printable(value)) for name, value in rows]
+
+
+def _payload_rows(result: RedirectResult) -> list[tuple[str, str]]:
+    import json
+
+    from walletsign_cli.cli.render import abbreviate
+
+    if result.status == "rejected":
+        return []
+    rows = []
     for name, value in result.data.items():
         text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
         rows.append((name, abbreviate(text, 24) if name == "session" else text))
@@ -517,22 +532,99 @@ def _rows(result: RedirectResult) -> list[tuple[str, str]]:
     return [(name, _printable(value)) for name, value in rows]
 
 
+def _rows(result: RedirectResult) -> list[tuple[str, str]]:
+    return _summary_rows(result) + _payload_rows(result)
+
+
+def _request_rows(request: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """The remembered request an answer was matched to, its message as ``display`` says."""
+    from walletsign_cli.cli.render import shown_message
+    from walletsign_cli.core import base58
+
+    if request is None:
+        return []
+    rows = [(k, str(request[k])) for k in ("method", "created_at") if request.get(k)]
+    message = request.get("message")
+    if isinstance(message, str):
+        display = request.get("display")
+        try:
+            raw = base58.decode(message, name="message")
+        except BadInputError:
+            rows.append(("message", f"(unreadable in the keystore: {message})"))
+        else:
+            rows.append(
+                ("message", shown_message(raw, display if isinstance(display, str) else None))
+            )
+            rows.append(("display", f"{display or 'utf8'} ({len(raw)} bytes)"))
+    transactions = request.get("transactions")
+    if isinstance(transactions, list):
+        rows.append(("transactions", str(len(transactions))))
+    rows += [
+        (k, str(request[k])) for k in ("app_url", "cluster", "redirect_link") if request.get(k)
+    ]
+    return rows
+
+
+def _verdict(result: RedirectResult) -> tuple[Tone, str]:
+    """One coloured line for a terminal: what the answer means."""
+    if result.status == "rejected":
+        return "bad", (
+            f"rejected by the wallet: {result.error_code} {result.error_name}: "
+            f"{result.error_message}"
+        )
+    if result.method == deeplink.CONNECT:
+        token = result.session_token
+        if token is not None and not token["signed_by_public_key"]:
+            return "unknown", "connected, but the session token is NOT signed by public_key"
+        return "good", f"connected as {result.data.get('public_key')}"
+    if result.method == deeplink.DISCONNECT:
+        removed = f": session {result.session_name!r} removed" if result.session_removed else ""
+        return "good", f"disconnected{removed}"
+    if result.verified is True:
+        return "good", (
+            "verified: the signature matches the requested message and the session's public key"
+        )
+    if result.verified is False:
+        return "bad", (
+            "NOT verified: the signature does not match the requested message and the "
+            "session's public key"
+        )
+    if result.request is None:
+        return "unknown", "not checked: no remembered request matches this answer"
+    return "unknown", f"not checked: {result.method} answers are shown, not verified"
+
+
 def report(result: RedirectResult, *, as_json: bool) -> int:
-    """Print ``result`` (human lines or JSON on stdout, notes on stderr); the exit code."""
+    """Print ``result`` and return the exit code.
+
+    JSON, or ``name  value`` lines, on stdout; on a terminal, tables and a coloured verdict
+    on stderr instead of the lines (which are printed whenever stdout is not a terminal,
+    so a pipe always gets them); notes and warnings on stderr.
+    """
+    from walletsign_cli.cli import render
     from walletsign_cli.cli.output import emit, emit_json, note, warn
-    from walletsign_cli.cli.render import abbreviate, show_tables
 
     for text in result.warnings:
         warn(_printable(text))
     if as_json:
         emit_json(result.to_json())
     else:
-        rows = _rows(result)
-        width = max(len(name) for name, _ in rows)
-        for name, value in rows:
-            emit(f"{name.ljust(width)}  {value}")
-        params = [(k, _printable(abbreviate(v) if k == "data" else v)) for k, v in result.params]
-        show_tables([("redirect parameters", params)] if params else [])
+        if not render.interactive():
+            rows = _rows(result)
+            width = max(len(name) for name, _ in rows)
+            for name, value in rows:
+                emit(f"{name.ljust(width)}  {value}")
+        params = [(k, render.abbreviate(v) if k == "data" else v) for k, v in result.params]
+        title = "wallet error" if result.status == "rejected" else "answer"
+        render.show_tables(
+            [
+                (title, _summary_rows(result)),
+                ("decrypted payload", _payload_rows(result)),
+                ("the request it answers", _request_rows(result.request)),
+                ("redirect parameters", params),
+            ],
+            verdict=_verdict(result),
+        )
     if result.saved:
         replaced = ", replacing the previous one" if result.replaced else ""
         note(f"saved session {result.session_name!r} (dapp key {result.key_name!r}{replaced})")
@@ -543,7 +635,10 @@ def report(result: RedirectResult, *, as_json: bool) -> int:
     return result.exit_code
 
 
-@click.command()
+@click.command(
+    cls=HelpCommand,
+    help_groups={"Keystore": ["--key", "--session", "--no-save"], "Output": ["--json"]},
+)
 @click.argument("url", metavar="URL|-")
 @click.option(
     "--key",

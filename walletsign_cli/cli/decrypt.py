@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.output import emit_json, json_option, note
 from walletsign_cli.errors import BadInputError
 from walletsign_cli.limits import MAX_PAYLOAD_BYTES
@@ -14,7 +15,10 @@ from walletsign_cli.limits import MAX_PAYLOAD_BYTES
 _PRIVATE_KEY = re.compile(r"(?:0[xX])?([0-9a-fA-F]{64})")
 
 
-@click.command()
+@click.command(
+    cls=HelpCommand,
+    help_groups={"Key": ["--private-key", "--private-key-file"], "Output": ["--json"]},
+)
 @click.argument("file", metavar="FILE|-")
 @click.option(
     "--private-key",

@@ -5,11 +5,18 @@ from __future__ import annotations
 import click
 
 from walletsign_cli.cli.completion import complete_sessions
+from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.output import json_option
 from walletsign_cli.protocols import deeplink
 
 
-@click.command()
+@click.command(
+    cls=HelpCommand,
+    help_groups={
+        "Request": ["--redirect-link", "--session", "--wallet", "--base-url"],
+        "Output": ["--qr", "--qr-file", "--json"],
+    },
+)
 @click.option(
     "--redirect-link", required=True, metavar="URL", help="Where the wallet sends its answer."
 )

@@ -6,12 +6,20 @@ import json
 
 import click
 
+from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.output import emit, json_option, note
 from walletsign_cli.errors import BadInputError
 from walletsign_cli.limits import MAX_MESSAGE_BYTES, check_size
 
 
-@click.command()
+@click.command(
+    cls=HelpCommand,
+    help_groups={
+        "Recipient": ["--public-key"],
+        "Message": ["--message", "--message-file", "--pad"],
+        "Output": ["--json"],
+    },
+)
 @click.option(
     "--public-key",
     required=True,

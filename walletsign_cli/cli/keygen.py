@@ -5,13 +5,20 @@ from __future__ import annotations
 import click
 
 from walletsign_cli.cli.context import app
+from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.inputs import read_text_arg
 from walletsign_cli.cli.output import emit, emit_json, json_option, note, warn
 from walletsign_cli.errors import BadInputError, KeystoreError
 from walletsign_cli.keystore import check_name, put_dapp_keypair
 
 
-@click.command()
+@click.command(
+    cls=HelpCommand,
+    help_groups={
+        "Key": ["--name", "--force", "--secret-key"],
+        "Output": ["--show-secret", "--json"],
+    },
+)
 @click.option("--name", default="default", show_default=True, help="Name of the keypair.")
 @click.option("--force", is_flag=True, help="Overwrite an existing keypair of that name.")
 @click.option(

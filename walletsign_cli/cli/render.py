@@ -1,16 +1,19 @@
-"""Drawing for humans on stderr: parameter tables (rich) and QR codes (qrcode).
+"""Drawing for humans on stderr: tables, verdicts (rich) and QR codes (qrcode).
 
 rich and qrcode are imported inside the functions that draw, so commands that never draw do
-not pay for them. Text from users or wallets is always passed as ``rich.text.Text`` (never as
-markup), and nothing is drawn when stderr is not a terminal.
+not pay for them. Nothing is drawn when stderr is not a terminal. Text from users or wallets
+is always passed as ``rich.text.Text`` (never as markup: ``[bold]`` and ``[link=...]`` stay
+literal) with its control characters escaped, and every console is built by
+:func:`stderr_console`, so ``NO_COLOR`` and ``--no-color`` turn every style off at once.
 """
 
 from __future__ import annotations
 
 import sys
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
@@ -21,18 +24,55 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 Rows = Sequence[tuple[str, str]]
+Tone = Literal["good", "bad", "unknown"]
+
+_TONES: dict[str, tuple[str, str]] = {
+    "good": ("✔", "bold green"),
+    "bad": ("✘", "bold red"),
+    "unknown": ("?", "bold yellow"),
+}
 
 
-def _console() -> Console:
+def stderr_console() -> Console:
+    """The one way to draw on stderr: colour only when :func:`color_enabled` says so.
+
+    Without colour the console has no colour system at all, so not even bold or underline
+    codes are written (rich's own ``no_color`` keeps those).
+    """
     from rich.console import Console
 
+    colour = color_enabled()
     return Console(
         file=sys.stderr,
-        no_color=not color_enabled(),
+        color_system="auto" if colour else None,
+        no_color=not colour,
+        force_terminal=True if colour else None,
         highlight=False,
         markup=False,
         emoji=False,
         soft_wrap=False,
+    )
+
+
+def stdout_is_terminal() -> bool:
+    """True when stdout is an interactive terminal (nobody is parsing it)."""
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def interactive() -> bool:
+    """Both stdout and stderr are a terminal: a person is reading, no program is parsing."""
+    return stdout_is_terminal() and stderr_is_terminal()
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters escaped, so it cannot drive the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c if not unicodedata.category(c).startswith("C") else repr(c)[1:-1] for c in text
     )
 
 
@@ -43,27 +83,36 @@ def abbreviate(text: str, keep: int = 12) -> str:
     return f"{text[:keep]}…{text[-keep // 2 :]} ({len(text)} chars)"
 
 
-def show_tables(tables: Sequence[tuple[str, Rows]]) -> None:
-    """Two-column tables on stderr, only when stderr is a terminal."""
-    if not stderr_is_terminal() or not tables:
+def show_tables(
+    tables: Sequence[tuple[str, Rows]], *, verdict: tuple[Tone, str] | None = None
+) -> None:
+    """Two-column tables on stderr (then a coloured verdict), only when stderr is a terminal."""
+    if not stderr_is_terminal() or not (tables or verdict):
         return
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    console = _console()
+    console = stderr_console()
     for title, rows in tables:
+        if not rows:
+            continue
         table = Table(
-            title=Text(title),
+            title=Text(printable(title)),
+            title_style="bold",
+            title_justify="left",
             box=box.SIMPLE,
             show_header=False,
-            title_justify="left",
         )
-        table.add_column("name", style="bold", no_wrap=True)
+        table.add_column("name", style="cyan", no_wrap=True)
         table.add_column("value", overflow="fold")
         for name, value in rows:
-            table.add_row(Text(name), Text(value))
+            table.add_row(Text(printable(name)), Text(printable(value)))
         console.print(table)
+    if verdict is not None:
+        tone, text = verdict
+        mark, style = _TONES[tone]
+        console.print(Text(f" {mark} {printable(text)}", style=style))
 
 
 def payload_rows(payload: dict[str, Any]) -> list[tuple[str, str]]:
@@ -75,6 +124,17 @@ def payload_rows(payload: dict[str, Any]) -> list[tuple[str, str]]:
         text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
         rows.append((name, abbreviate(text) if name in ("session", "data", "payload") else text))
     return rows
+
+
+def shown_message(raw: bytes, display: str | None) -> str:
+    """A message as the wallet shows it: UTF-8 text, or hex when ``display`` says so (or the
+    bytes are not UTF-8)."""
+    if display != "hex":
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    return raw.hex()
 
 
 # -- QR codes --------------------------------------------------------------------------------

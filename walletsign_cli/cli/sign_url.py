@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from walletsign_cli.cli.completion import complete_sessions
+from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.output import json_option
 from walletsign_cli.errors import BadInputError, KeystoreError
 from walletsign_cli.keystore import Data, Keystore
@@ -183,6 +184,7 @@ def _message_bytes(message: str | None, message_hex: str | None, message_file: s
 
 def _transactions(values: tuple[str, ...]) -> list[str]:
     from walletsign_cli.core import base58
+    from walletsign_cli.core.solana_tx import parse_transaction
     from walletsign_cli.limits import MAX_PAYLOAD_BYTES, check_size
 
     out = []
@@ -195,8 +197,11 @@ def _transactions(values: tuple[str, ...]) -> list[str]:
                 "in the wild)",
                 hint="serialize the transaction and encode it with bs58, not base64",
             )
-        if not base58.decode(text, name="--transaction"):
+        raw = base58.decode(text, name="--transaction")
+        if not raw:
             raise BadInputError("--transaction is empty")
+        # Exact when writing: a wallet answers a malformed transaction with -32003/-32000.
+        parse_transaction(raw, what="--transaction")
         out.append(text)
     return out
 
@@ -224,7 +229,16 @@ def _immutable(
     )
 
 
-@click.command()
+@click.command(
+    cls=HelpCommand,
+    help_groups={
+        "Message": ["--message", "--message-hex", "--message-file", "--display"],
+        "Transactions": ["--transaction", "--send"],
+        "Request": ["--redirect-link", "--session", "--wallet", "--base-url"],
+        "Immutable X Link (--wallet immutable)": ["--description", "--env"],
+        "Output": ["--qr", "--qr-file", "--json"],
+    },
+)
 @click.option("--redirect-link", metavar="URL", help="Where the wallet sends its answer.")
 @click.option("--message", metavar="TEXT", help="The message to sign, as UTF-8 text.")
 @click.option("--message-hex", metavar="HEX", help="The message bytes in hex.")

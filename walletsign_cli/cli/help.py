@@ -1,0 +1,95 @@
+"""``--help`` with options under headings, and summaries that are never cut.
+
+Each command names its option groups once, in its decorator::
+
+    @click.command(cls=HelpCommand, help_groups={"Message": ["--message", "--message-hex"]})
+
+Options are listed under their heading in the order the mapping gives; an option no group
+names (``--help`` among them) lands under a final "Options" heading, so a new option is never
+hidden from ``--help``. Only click is imported here: every command module imports this at
+start-up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import click
+
+OTHER = "Options"
+"""The heading of the options no group names (always last)."""
+
+
+def summary(command: click.Command) -> str:
+    """The first paragraph of the help, on one line (what the command list shows)."""
+    if command.short_help:
+        return " ".join(command.short_help.split())
+    words = (command.help or "").partition("\n\n")[0].split()
+    return " ".join(word for word in words if word != "\b")
+
+
+def grouped_options(
+    command: click.Command, ctx: click.Context, groups: Mapping[str, Sequence[str]]
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """``(heading, help records)`` in display order; empty headings are left out."""
+    sections: dict[str, list[tuple[str, str]]] = {heading: [] for heading in groups}
+    sections.setdefault(OTHER, [])
+    where = {flag: heading for heading, flags in groups.items() for flag in flags}
+    for param in command.get_params(ctx):
+        if not isinstance(param, click.Option):
+            continue
+        record = param.get_help_record(ctx)
+        if record is None:
+            continue
+        heading = next((where[o] for o in param.opts if o in where), OTHER)
+        sections[heading].append(record)
+    other = sections.pop(OTHER)
+    ordered = [(heading, rows) for heading, rows in sections.items() if rows]
+    if other:
+        ordered.append((OTHER, other))
+    return ordered
+
+
+def write_sections(
+    formatter: click.HelpFormatter, sections: Sequence[tuple[str, list[tuple[str, str]]]]
+) -> None:
+    """Write definition lists whose second column lines up across every heading."""
+    col_max = 30
+    width = min(max((len(term) for _, rows in sections for term, _ in rows), default=0), col_max)
+    for heading, rows in sections:
+        # Padding a short term to the common width makes click use the same column.
+        padded = [(term.ljust(width) if text else term, text) for term, text in rows]
+        with formatter.section(heading):
+            formatter.write_dl(padded, col_max=col_max)
+
+
+class HelpCommand(click.Command):
+    """A command whose ``--help`` lists options under headings (``help_groups``)."""
+
+    def __init__(
+        self,
+        *args: Any,
+        help_groups: Mapping[str, Sequence[str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.help_groups: dict[str, tuple[str, ...]] = {
+            heading: tuple(flags) for heading, flags in (help_groups or {}).items()
+        }
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        """The whole one-line summary: the command list wraps it rather than cut it."""
+        return summary(self)
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The options, one section per heading."""
+        write_sections(formatter, grouped_options(self, ctx, self.help_groups))
+
+
+class HelpGroup(click.Group):
+    """A group of subcommands whose summaries are never cut short either."""
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        """The whole one-line summary."""
+        return summary(self)
