@@ -64,10 +64,12 @@ def http(url: str, *, method: str = "GET", data: bytes | None = None) -> Reply:
 class Listening:
     """``walletsign listen`` in a subprocess, its stdout read line by line."""
 
-    def __init__(self, keystore: Path, *args: str) -> None:
-        command = [sys.executable, "-m", "walletsign_cli", "--keystore", str(keystore)]
+    def __init__(
+        self, keystore: Path, *args: str, command: tuple[str, ...] = ("listen", "--port", "0")
+    ) -> None:
+        prefix = [sys.executable, "-m", "walletsign_cli", "--keystore", str(keystore)]
         self.proc = subprocess.Popen(
-            [*command, "listen", "--port", "0", *args],
+            [*prefix, *command, *args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -453,3 +455,82 @@ def test_listener_api_page_reflects_finish(capsys: pytest.CaptureFixture[str]) -
 def test_listener_times_out() -> None:
     with Listener(timeout=0.2) as listener, pytest.raises(BadInputError, match="--timeout"):
         listener.wait()
+
+
+@pytest.mark.skipif(not have_simulate(), reason="needs walletsign simulate")
+def test_connect_url_and_sign_url_with_listen(keystore_path: Path) -> None:
+    """One command builds the deeplink, waits on loopback, and decodes the answer."""
+    connect = Listening(
+        keystore_path,
+        command=("connect-url", "--wallet", "phantom", "--app-url", APP_URL, "--listen"),
+    )
+    try:
+        deeplink = connect.first_line()
+        assert deeplink.startswith("https://phantom.app/ul/v1/connect?")
+        redirect_link = dict(parse_qsl(urlsplit(deeplink).query))["redirect_link"]
+        assert_link(redirect_link)
+        answer = invoke("simulate", deeplink)
+        assert answer.exit_code == 0, answer.stderr
+        reply = http(answer.stdout.strip())
+        assert reply.status == 200
+        assert "approved" in reply.body
+        code, rest, err = connect.finish()
+        assert code == 0, err
+        assert any(line.startswith("public_key") or "approved" in line for line in rest), rest
+    finally:
+        connect.kill()
+    sessions = json.loads(keystore_path.read_text())["sessions"]
+    assert list(sessions) == ["phantom"]
+
+    sign = Listening(
+        keystore_path,
+        "--json",
+        command=("sign-url", "--message", "hello from listen", "--listen"),
+    )
+    try:
+        document = json.loads(sign.first_line())
+        assert document["method"] == "signMessage"
+        answer = invoke("simulate", document["url"])
+        assert answer.exit_code == 0, answer.stderr
+        assert http(answer.stdout.strip()).status == 200
+        code, rest, err = sign.finish()
+        assert code == 0, err
+        decoded = json.loads(rest[-1])
+        assert decoded["verified"] is True
+        assert decoded["session_name"] == "phantom"
+    finally:
+        sign.kill()
+
+
+def test_listen_and_redirect_link_together_is_usage_error(run: Any) -> None:
+    result = run(
+        "connect-url",
+        "--wallet",
+        "phantom",
+        "--app-url",
+        APP_URL,
+        "--redirect-link",
+        "myapp://x",
+        "--listen",
+    )
+    assert result.exit_code == 2
+    assert "drop --redirect-link" in result.stderr
+    result = run("connect-url", "--wallet", "phantom", "--app-url", APP_URL)
+    assert result.exit_code == 2
+    assert "--redirect-link" in result.stderr
+
+
+def test_listen_checks_key_and_session_before_waiting(run: Any) -> None:
+    result = run("listen", "--key", "nosuch", "--timeout", "30")
+    assert result.exit_code == 5
+    assert "nosuch" in result.stderr
+    result = run("listen", "--session", "bad/x", "--timeout", "30")
+    assert result.exit_code == 3
+    assert "--session" in result.stderr
+
+
+def test_listen_timeout_defaults_agree() -> None:
+    from walletsign_cli.cli.listen_flow import DEFAULT_LISTEN_TIMEOUT
+    from walletsign_cli.listener import DEFAULT_TIMEOUT
+
+    assert DEFAULT_LISTEN_TIMEOUT == DEFAULT_TIMEOUT

@@ -237,6 +237,8 @@ class Listener:
             raise BadInputError(f"--timeout must be positive, got {timeout:g}")
         self.host = host
         self.timeout = timeout
+        # The option that set ``timeout``, named in the error when it runs out.
+        self.timeout_option = "--timeout"
         self.path = f"/{secrets.token_urlsafe(16)}{normalize_path(path)}"
         self.pending_url: str | None = None
         self._pending_socket: socket.socket | None = None
@@ -287,8 +289,10 @@ class Listener:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise BadInputError(
-                    f"--timeout: no answer reached the redirect link within {self.timeout:g} s",
-                    hint="open the deeplink on the phone sooner, or pass a larger --timeout",
+                    f"{self.timeout_option}: no answer reached the redirect link within "
+                    f"{self.timeout:g} s",
+                    hint="open the deeplink on the phone sooner, or pass a larger "
+                    + self.timeout_option,
                 )
             self._server.timeout = remaining
             self._server.handle_request()

@@ -9,6 +9,7 @@ import click
 
 from walletsign_cli.cli.completion import complete_keys
 from walletsign_cli.cli.help import HelpCommand
+from walletsign_cli.cli.listen_flow import await_answer, listen_options, start_listener
 from walletsign_cli.cli.output import json_option
 from walletsign_cli.errors import KeystoreError
 from walletsign_cli.keystore import Data
@@ -111,6 +112,7 @@ def save_connect(data: Data, plan: ConnectPlan) -> None:
         "Request": ["--wallet", "--app-url", "--redirect-link", "--cluster", "--base-url"],
         "Keystore": ["--key"],
         "Output": ["--qr", "--qr-file", "--json"],
+        "Wait for the answer here": ["--listen", "--listen-port", "--listen-timeout"],
     },
 )
 @click.option(
@@ -120,7 +122,9 @@ def save_connect(data: Data, plan: ConnectPlan) -> None:
 )
 @click.option("--app-url", required=True, metavar="URL", help="Your app's URL (app_url).")
 @click.option(
-    "--redirect-link", required=True, metavar="URL", help="Where the wallet sends its answer."
+    "--redirect-link",
+    metavar="URL",
+    help="Where the wallet sends its answer (required unless --listen).",
 )
 @click.option(
     "--cluster",
@@ -139,16 +143,20 @@ def save_connect(data: Data, plan: ConnectPlan) -> None:
 @click.option("--base-url", metavar="URL", help="Another deeplink base, e.g. phantom://v1/.")
 @click.option("--qr", is_flag=True, help="Draw a QR code of the URL on stderr.")
 @click.option("--qr-file", metavar="PATH", help="Write a QR code of the URL to PATH (.svg, .png).")
+@listen_options
 @json_option
 def command(
     wallet: str | None,
     app_url: str,
-    redirect_link: str,
+    redirect_link: str | None,
     cluster: str,
     key: str,
     base_url: str | None,
     qr: bool,
     qr_file: str | None,
+    listen: bool,
+    listen_port: int,
+    listen_timeout: float,
     as_json: bool,
 ) -> None:
     """Build the connect deeplink that starts a session with a wallet.
@@ -164,6 +172,7 @@ def command(
           --redirect-link myapp://onConnect --cluster devnet --qr
       walletsign connect-url --base-url phantom://v1/ --wallet phantom \\
           --app-url https://example.com --redirect-link myapp://onConnect --json
+      walletsign connect-url --wallet phantom --app-url https://example.com --listen --qr
     """
     from walletsign_cli.cli.context import app
     from walletsign_cli.cli.output import note
@@ -172,6 +181,10 @@ def command(
 
     if wallet is None and base_url is None:
         raise click.UsageError("missing option '--wallet' (or give --base-url)")
+    listener = start_listener(listen, redirect_link, listen_port, listen_timeout)
+    if listener is not None:
+        redirect_link = listener.redirect_link
+    assert redirect_link is not None  # noqa: S101 - start_listener refuses neither
     store = app().keystore()
     plan = plan_connect(
         store.load(),
@@ -203,3 +216,5 @@ def command(
         draw_qr=qr,
         qr_file=qr_file,
     )
+    if listener is not None:
+        await_answer(listener, key=key, session=None, as_json=as_json)

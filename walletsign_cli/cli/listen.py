@@ -205,6 +205,7 @@ def command(
           --redirect-link http://127.0.0.1:8765/TOKEN/cb --qr
       walletsign listen --host 192.168.1.20 --timeout 600 --json
     """
+    check_decode_options(key=key, session=session)
     with open_listener(host, port, path, timeout, link_host=link_host) as listener:
         if as_json:
             emit_json_line({"redirect_link": listener.redirect_link})
@@ -221,3 +222,15 @@ def command(
         )
     if code:
         click.get_current_context().exit(code)
+
+
+def check_decode_options(*, key: str | None, session: str | None) -> None:
+    """Refuse a bad --key or --session at once, not after the wait (exit 3 or 5)."""
+    from walletsign_cli.cli.context import app
+    from walletsign_cli.keystore import check_name, dapp_keypair
+
+    if session is not None:
+        check_name(session, option="--session")
+    if key is not None:
+        check_name(key, option="--key")
+        dapp_keypair(app().keystore().load(), key)

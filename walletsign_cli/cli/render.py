@@ -89,7 +89,6 @@ def show_tables(
     """Two-column tables on stderr (then a coloured verdict), only when stderr is a terminal."""
     if not stderr_is_terminal() or not (tables or verdict):
         return
-    from rich import box
     from rich.table import Table
     from rich.text import Text
 
@@ -97,12 +96,13 @@ def show_tables(
     for title, rows in tables:
         if not rows:
             continue
+        console.print()
         table = Table(
-            title=Text(printable(title)),
-            title_style="bold",
+            title=Text(printable(title), style="bold"),
             title_justify="left",
-            box=box.SIMPLE,
+            box=None,
             show_header=False,
+            padding=(0, 0, 0, 2),
         )
         table.add_column("name", style="cyan", no_wrap=True)
         table.add_column("value", overflow="fold")
@@ -112,7 +112,8 @@ def show_tables(
     if verdict is not None:
         tone, text = verdict
         mark, style = _TONES[tone]
-        console.print(Text(f" {mark} {printable(text)}", style=style))
+        console.print()
+        console.print(Text(f"{mark} {printable(text)}", style=style))
 
 
 def payload_rows(payload: dict[str, Any]) -> list[tuple[str, str]]:
@@ -229,6 +230,18 @@ def print_qr(qr: Any) -> None:
         for a, b in zip(upper, lower, strict=True):
             chars.append(" ▄▀█"[(not a) * 2 + (not b)])
         lines.append("".join(chars))
+    if stderr_is_terminal():
+        import shutil
+
+        columns = shutil.get_terminal_size().columns
+        if columns < len(matrix):
+            from walletsign_cli.cli.output import warn
+
+            warn(
+                f"the QR code is {len(matrix)} columns wide and the terminal {columns}: "
+                "widen it (or use --qr-file) to scan"
+            )
+        click.echo("", err=True)
     click.echo("\n".join(lines), err=True)
 
 

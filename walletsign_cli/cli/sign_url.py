@@ -14,6 +14,7 @@ import click
 
 from walletsign_cli.cli.completion import complete_sessions
 from walletsign_cli.cli.help import HelpCommand
+from walletsign_cli.cli.listen_flow import await_answer, listen_options, start_listener
 from walletsign_cli.cli.output import json_option
 from walletsign_cli.errors import BadInputError, KeystoreError
 from walletsign_cli.keystore import Data, Keystore
@@ -129,7 +130,7 @@ def request_tables(
     params = [(k, abbreviate(v) if k == "payload" else v) for k, v in request.params]
     tables: list[tuple[str, list[tuple[str, str]]]] = [(f"{request.method} parameters", params)]
     if request.payload is not None:
-        tables.append(("payload (decrypted)", payload_rows(request.payload) + (extra or [])))
+        tables.append(("decrypted payload", payload_rows(request.payload) + (extra or [])))
     return tables
 
 
@@ -237,9 +238,14 @@ def _immutable(
         "Request": ["--redirect-link", "--session", "--wallet", "--base-url"],
         "Immutable X Link (--wallet immutable)": ["--description", "--env"],
         "Output": ["--qr", "--qr-file", "--json"],
+        "Wait for the answer here": ["--listen", "--listen-port", "--listen-timeout"],
     },
 )
-@click.option("--redirect-link", metavar="URL", help="Where the wallet sends its answer.")
+@click.option(
+    "--redirect-link",
+    metavar="URL",
+    help="Where the wallet sends its answer (required unless --listen).",
+)
 @click.option("--message", metavar="TEXT", help="The message to sign, as UTF-8 text.")
 @click.option("--message-hex", metavar="HEX", help="The message bytes in hex.")
 @click.option(
@@ -280,6 +286,7 @@ def _immutable(
 )
 @click.option("--qr", is_flag=True, help="Draw a QR code of the URL on stderr.")
 @click.option("--qr-file", metavar="PATH", help="Write a QR code of the URL to PATH (.svg, .png).")
+@listen_options
 @json_option
 def command(
     redirect_link: str | None,
@@ -296,6 +303,9 @@ def command(
     env: str | None,
     qr: bool,
     qr_file: str | None,
+    listen: bool,
+    listen_port: int,
+    listen_timeout: float,
     as_json: bool,
 ) -> None:
     """Build an encrypted signMessage (or transaction) deeplink for a saved session.
@@ -310,6 +320,7 @@ def command(
       walletsign sign-url --redirect-link myapp://onSign --message-hex 00ff10 --display hex
       walletsign sign-url --redirect-link myapp://onSignTx --transaction 4hXTCk... --qr
       walletsign sign-url --wallet immutable --message 'hello' --description 'Log in'
+      walletsign sign-url --listen --message 'Sign in to Example' --qr
     """
     if wallet == "immutable":
         others = {
@@ -323,13 +334,12 @@ def command(
             "--redirect-link": redirect_link,
             "--qr": qr,
             "--qr-file": qr_file,
+            "--listen": listen,
         }
         _immutable(message, others, description, env, as_json)
         return
     if description is not None or env is not None:
         raise click.UsageError("--description and --env go with --wallet immutable only")
-    if redirect_link is None:
-        raise click.UsageError("missing option '--redirect-link'")
     sources = [
         o
         for o, v in (
@@ -349,6 +359,10 @@ def command(
         raise click.UsageError("--send takes exactly one --transaction")
     if transactions and display is not None:
         raise click.UsageError("--display goes with a message, not --transaction")
+    listener = start_listener(listen, redirect_link, listen_port, listen_timeout)
+    if listener is not None:
+        redirect_link = listener.redirect_link
+    assert redirect_link is not None  # noqa: S101 - start_listener refuses neither
     deeplink.check_url(redirect_link, option="--redirect-link")
     if base_url is not None:
         deeplink.normalize_base_url(base_url)
@@ -394,6 +408,8 @@ def command(
         shown=shown,
     )
     run_plan(store, plan, as_json=as_json, qr=qr, qr_file=qr_file)
+    if listener is not None:
+        await_answer(listener, key=None, session=plan.session.name, as_json=as_json)
 
 
 @dataclass(frozen=True)

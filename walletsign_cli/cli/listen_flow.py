@@ -1,0 +1,83 @@
+"""``--listen`` for ``connect-url`` and ``sign-url``: serve the redirect link, wait here.
+
+Kept apart from ``cli/listen.py`` so that building a deeplink without ``--listen`` never
+imports the HTTP server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from walletsign_cli.listener import Listener
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# The same default as ``walletsign listen --timeout`` (listener.DEFAULT_TIMEOUT; a test
+# keeps them equal).
+DEFAULT_LISTEN_TIMEOUT = 300.0
+
+
+def listen_options(func: F) -> F:
+    """``--listen`` and its settings, for the commands that build a deeplink."""
+    func = click.option(
+        "--listen-timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=DEFAULT_LISTEN_TIMEOUT,
+        show_default=True,
+        metavar="S",
+        help="With --listen: give up after S seconds (exit 3).",
+    )(func)
+    func = click.option(
+        "--listen-port",
+        type=click.IntRange(0, 65535),
+        default=0,
+        show_default=True,
+        metavar="P",
+        help="With --listen: the port on 127.0.0.1 (0: any free port).",
+    )(func)
+    return click.option(
+        "--listen",
+        is_flag=True,
+        help="Serve the redirect link on 127.0.0.1 and wait here for the wallet's answer "
+        "(as walletsign listen), instead of --redirect-link.",
+    )(func)
+
+
+def start_listener(
+    listen: bool, redirect_link: str | None, port: int, timeout: float
+) -> Listener | None:
+    """The listener for ``--listen`` (closed when the command ends), or None without it."""
+    if not listen:
+        if redirect_link is None:
+            raise click.UsageError("missing option '--redirect-link' (or --listen)")
+        return None
+    if redirect_link is not None:
+        raise click.UsageError("--listen serves its own redirect link: drop --redirect-link")
+    from walletsign_cli.cli.listen import open_listener
+
+    ctx = click.get_current_context()
+    listener: Listener = ctx.with_resource(open_listener(port=port, timeout=timeout))
+    listener.timeout_option = "--listen-timeout"
+    return listener
+
+
+def await_answer(
+    listener: Listener, *, key: str | None, session: str | None, as_json: bool
+) -> None:
+    """Wait for the wallet's answer on ``listener``, decode it as decode-redirect, exit so."""
+    from walletsign_cli.cli.listen import finish
+    from walletsign_cli.cli.output import note
+
+    note(
+        f"waiting up to {listener.timeout:g} s for the wallet's answer on "
+        f"{listener.redirect_link} (Ctrl-C to stop)"
+    )
+    url = listener.wait()
+    note("received an answer")
+    code = finish(url, key=key, session=session, no_save=False, as_json=as_json, listener=listener)
+    if code:
+        click.get_current_context().exit(code)

@@ -1,0 +1,158 @@
+"""A progress bar on stderr for long operations, and nothing at all when nobody watches.
+
+::
+
+    with progress(total_bytes, "verifying") as bar:
+        for block in blocks:
+            ...
+            bar.advance(len(block))
+
+The bar is drawn only when stderr is a terminal and stdout is not that same terminal (results
+scrolling by are progress enough, and a bar redrawn between them would garble them). Otherwise
+:func:`progress` yields a no-op whose ``advance`` costs one empty call, and rich is never
+imported. Advance in chunks (a block, not a line): rich redraws at most ten times a second,
+but each ``advance`` still takes a lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO, TYPE_CHECKING, Any, Protocol
+
+from walletsign_cli.cli.output import stderr_is_terminal
+from walletsign_cli.cli.render import stdout_is_terminal
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+
+class Bar(Protocol):
+    """What :func:`progress` yields."""
+
+    active: bool
+
+    def advance(self, amount: int = 1) -> None:
+        """Count ``amount`` more units done."""
+
+    def wrap(self, stream: IO[bytes]) -> IO[bytes]:
+        """``stream``, counting the bytes read from it (itself when the bar is off)."""
+        ...
+
+
+class _Off:
+    """The bar when stderr is not a terminal: does nothing, cheaply."""
+
+    active = False
+
+    def advance(self, amount: int = 1) -> None:
+        """Nothing to draw."""
+
+    def wrap(self, stream: IO[bytes]) -> IO[bytes]:
+        """The stream itself: not a single extra call per read."""
+        return stream
+
+
+class _On:
+    """A rich progress task on stderr."""
+
+    active = True
+
+    def __init__(self, progress: Progress, task: TaskID) -> None:
+        self._progress = progress
+        self._task = task
+
+    def advance(self, amount: int = 1) -> None:
+        """Count ``amount`` more units done."""
+        self._progress.advance(self._task, amount)
+
+    def wrap(self, stream: IO[bytes]) -> IO[bytes]:
+        """``stream``, advancing by the bytes each read returns."""
+        return _CountingReader(stream, self.advance)  # type: ignore[return-value]
+
+
+class _CountingReader:
+    """A binary reader that reports how much was read (for byte-based progress)."""
+
+    def __init__(self, stream: IO[bytes], advance: Any) -> None:
+        self._stream = stream
+        self._advance = advance
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        self._advance(len(data))
+        return data
+
+    def read1(self, size: int = -1) -> bytes:
+        read1 = getattr(self._stream, "read1", self._stream.read)
+        data: bytes = read1(size)
+        self._advance(len(data))
+        return data
+
+    def readline(self, size: int = -1) -> bytes:
+        data = self._stream.readline(size)
+        self._advance(len(data))
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        # fileno, name, seekable...: whatever else the reader is asked, the stream answers.
+        return getattr(self._stream, name)
+
+
+def enabled() -> bool:
+    """True when a bar would be drawn: stderr is a terminal, stdout is not."""
+    return stderr_is_terminal() and not stdout_is_terminal()
+
+
+@contextmanager
+def progress(total: int | None, label: str, *, unit: str = "items") -> Iterator[Bar]:
+    """A progress bar of ``total`` units (``None``: unknown) labelled ``label``.
+
+    ``unit="bytes"`` shows sizes (``12.3/45.6 MB``) instead of counts. The bar is removed
+    when the block ends, so only the command's own summary stays on the screen.
+    """
+    if not enabled():
+        yield _Off()
+        return
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    from walletsign_cli.cli.render import printable, stderr_console
+
+    counts: list[Any] = (
+        [DownloadColumn(), TransferSpeedColumn()] if unit == "bytes" else [MofNCompleteColumn()]
+    )
+    if total is None:
+        columns: list[Any] = [
+            SpinnerColumn(),
+            TextColumn("{task.description}", markup=False),
+            *counts,
+        ]
+        columns.append(TimeElapsedColumn())
+    else:
+        columns = [
+            TextColumn("{task.description}", markup=False),
+            BarColumn(),
+            TaskProgressColumn(),
+            *counts,
+        ]
+        columns.append(TimeRemainingColumn())
+    bar = Progress(
+        *columns,
+        console=stderr_console(),
+        transient=True,
+        redirect_stdout=False,
+        redirect_stderr=False,
+    )
+    with bar:
+        yield _On(bar, bar.add_task(printable(label), total=total))
