@@ -112,7 +112,12 @@ def save_connect(data: Data, plan: ConnectPlan) -> None:
         "Request": ["--wallet", "--app-url", "--redirect-link", "--cluster", "--base-url"],
         "Keystore": ["--key"],
         "Output": ["--qr", "--qr-file", "--json"],
-        "Wait for the answer here": ["--listen", "--listen-port", "--listen-timeout"],
+        "Wait for the answer here": [
+            "--listen",
+            "--listen-host",
+            "--listen-port",
+            "--listen-timeout",
+        ],
     },
 )
 @click.option(
@@ -155,6 +160,7 @@ def command(
     qr: bool,
     qr_file: str | None,
     listen: bool,
+    listen_host: str,
     listen_port: int,
     listen_timeout: float,
     as_json: bool,
@@ -181,7 +187,7 @@ def command(
 
     if wallet is None and base_url is None:
         raise click.UsageError("missing option '--wallet' (or give --base-url)")
-    listener = start_listener(listen, redirect_link, listen_port, listen_timeout)
+    listener = start_listener(listen, redirect_link, listen_host, listen_port, listen_timeout)
     if listener is not None:
         redirect_link = listener.redirect_link
     assert redirect_link is not None  # noqa: S101 - start_listener refuses neither

@@ -32,23 +32,31 @@ def listen_options(func: F) -> F:
         help="With --listen: give up after S seconds (exit 3).",
     )(func)
     func = click.option(
+        "--listen-host",
+        default="127.0.0.1",
+        show_default=True,
+        metavar="H",
+        help="With --listen: the address to serve on; a phone needs this machine's LAN "
+        "address (same network).",
+    )(func)
+    func = click.option(
         "--listen-port",
         type=click.IntRange(0, 65535),
         default=0,
         show_default=True,
         metavar="P",
-        help="With --listen: the port on 127.0.0.1 (0: any free port).",
+        help="With --listen: the port (0: any free port).",
     )(func)
     return click.option(
         "--listen",
         is_flag=True,
-        help="Serve the redirect link on 127.0.0.1 and wait here for the wallet's answer "
-        "(as walletsign listen), instead of --redirect-link.",
+        help="Serve the redirect link here and wait for the wallet's answer (as walletsign "
+        "listen), instead of --redirect-link.",
     )(func)
 
 
 def start_listener(
-    listen: bool, redirect_link: str | None, port: int, timeout: float
+    listen: bool, redirect_link: str | None, host: str, port: int, timeout: float
 ) -> Listener | None:
     """The listener for ``--listen`` (closed when the command ends), or None without it."""
     if not listen:
@@ -60,7 +68,7 @@ def start_listener(
     from walletsign_cli.cli.listen import open_listener
 
     ctx = click.get_current_context()
-    listener: Listener = ctx.with_resource(open_listener(port=port, timeout=timeout))
+    listener: Listener = ctx.with_resource(open_listener(host=host, port=port, timeout=timeout))
     listener.timeout_option = "--listen-timeout"
     return listener
 

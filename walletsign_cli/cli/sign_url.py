@@ -238,7 +238,12 @@ def _immutable(
         "Request": ["--redirect-link", "--session", "--wallet", "--base-url"],
         "Immutable X Link (--wallet immutable)": ["--description", "--env"],
         "Output": ["--qr", "--qr-file", "--json"],
-        "Wait for the answer here": ["--listen", "--listen-port", "--listen-timeout"],
+        "Wait for the answer here": [
+            "--listen",
+            "--listen-host",
+            "--listen-port",
+            "--listen-timeout",
+        ],
     },
 )
 @click.option(
@@ -304,6 +309,7 @@ def command(
     qr: bool,
     qr_file: str | None,
     listen: bool,
+    listen_host: str,
     listen_port: int,
     listen_timeout: float,
     as_json: bool,
@@ -359,7 +365,7 @@ def command(
         raise click.UsageError("--send takes exactly one --transaction")
     if transactions and display is not None:
         raise click.UsageError("--display goes with a message, not --transaction")
-    listener = start_listener(listen, redirect_link, listen_port, listen_timeout)
+    listener = start_listener(listen, redirect_link, listen_host, listen_port, listen_timeout)
     if listener is not None:
         redirect_link = listener.redirect_link
     assert redirect_link is not None  # noqa: S101 - start_listener refuses neither
