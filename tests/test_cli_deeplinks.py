@@ -670,3 +670,27 @@ def test_decode_output_escapes_terminal_controls(run: Any) -> None:
     assert result.exit_code == 4
     assert "\x1b" not in result.stdout
     assert "\\x1b[31mred" in result.stdout
+
+
+def test_broken_app_url_is_bad_input(run: Any, keystore_path: Path) -> None:
+    result = run(
+        "connect-url",
+        "--wallet",
+        "phantom",
+        "--app-url",
+        "http://[::1",
+        "--redirect-link",
+        "myapp://c",
+    )
+    assert result.exit_code == 3
+    assert "--app-url is not a valid URL" in result.stderr
+    assert not keystore_path.exists()
+
+
+def test_other_wallet_than_the_sessions_warns(run: Any) -> None:
+    _connected(run)
+    result = run(
+        "sign-url", "--redirect-link", "myapp://s", "--message", "hi", "--wallet", "solflare"
+    )
+    assert result.exit_code == 0
+    assert "was made with phantom; solflare holds no shared secret" in result.stderr

@@ -79,7 +79,7 @@ def _examples(text: str) -> list[str]:
     """The example invocations of a --help page, continuation lines joined."""
     block = text.split("Examples:", 1)[1]
     lines: list[str] = []
-    for raw in block.splitlines():
+    for raw in block.splitlines()[1:]:
         if not raw.startswith("    "):
             break  # the end of the indented block
         line = raw.strip()
@@ -137,8 +137,10 @@ def test_examples_are_real_invocations(path: list[str], command: click.Command) 
         calls = _walletsign_calls(example)
         assert calls, f"not a walletsign invocation: {example}"
         for args in calls:
-            ctx = _parse(args)  # raises on an unknown option or a bad choice
-            own += ctx.command is command
+            ctx: click.Context | None = _parse(args)  # raises on an unknown option or choice
+            while ctx is not None:
+                own += ctx.command is command
+                ctx = ctx.parent
     assert own, f"{path}: no example runs this command"
 
 
@@ -182,12 +184,13 @@ def test_grouping_puts_each_option_under_its_heading() -> None:
 
 def test_help_columns_line_up_across_headings() -> None:
     text = _help("keygen")
-    starts = {
-        line.index("  ", 4)
+    starts = [
+        match.end()
         for line in text.splitlines()
-        if re.match(r"  -", line) and "  " in line[4:]
-    }
-    assert len(starts) == 1, text
+        if (match := re.match(r"  -\S.*?\s{2,}(?=\S)", line)) is not None
+    ]
+    assert len(starts) == 6, text
+    assert len(set(starts)) == 1, text
 
 
 # -- completion ---------------------------------------------------------------------------------

@@ -430,7 +430,8 @@ def test_text_output_valid_and_invalid(run: Any) -> None:
     assert bad.exit_code == 1
     assert bad.stdout.startswith("invalid: ed25519 signature by ")
     assert len(bad.stdout.splitlines()) == 1
-    assert "walletsign: error: signature does not verify" in bad.stderr
+    assert "walletsign: error: ed25519 signature by " in bad.stderr
+    assert "does not verify" in bad.stderr
     assert "walletsign: hint:" in bad.stderr
     code, doc = verify_json(run, *args[1:], "--message", "x")
     assert code == 1
@@ -742,3 +743,24 @@ def test_cheap_siws_check_matches_parser() -> None:
     from walletsign_cli.protocols import siws, verification
 
     assert siws.HEADER_SUFFIX.encode() == verification.SIWS_HEADER_SUFFIX
+
+
+def test_siws_failure_names_the_failed_check(run: Any) -> None:
+    siws = load_vector("ed25519.json")["siws"]
+    result = run(
+        "verify",
+        "--scheme",
+        "siws",
+        "--public-key",
+        siws["public_key"],
+        "--signature",
+        siws["signature"],
+        "--message",
+        siws["text"],
+        "--domain",
+        "evil.com",
+    )
+    assert result.exit_code == 1
+    assert "walletsign: error: the message is for domain 'example.com', not 'evil.com'" in (
+        result.stderr
+    )

@@ -8,11 +8,12 @@ from typing import Any
 import click
 
 from walletsign_cli.cli.context import app
+from walletsign_cli.cli.help import HelpCommand, HelpGroup
 from walletsign_cli.cli.output import emit, emit_json, json_option, note, warn
 from walletsign_cli.errors import KeystoreError
 
 
-@click.group()
+@click.group(cls=HelpGroup)
 def command() -> None:
     """Inspect the keystore, or encrypt and decrypt its secrets in place.
 
@@ -25,7 +26,7 @@ def command() -> None:
     """
 
 
-@command.command("path")
+@command.command("path", cls=HelpCommand, help_groups={"Output": ["--json"]})
 @json_option
 def path_command(as_json: bool) -> None:
     """Print the keystore's path (and whether it exists and is encrypted).
@@ -65,10 +66,10 @@ def path_command(as_json: bool) -> None:
         note("its secrets are encrypted under a passphrase")
 
 
-@command.command("list")
+@command.command("list", cls=HelpCommand, help_groups={"Output": ["--json"]})
 @json_option
 def list_command(as_json: bool) -> None:
-    """List the names of the keys, sessions, wallets and pending requests (never a secret).
+    """List the keys, sessions, wallets and pending requests by name (never a secret).
 
     Works on an encrypted keystore without the passphrase: names are not sealed.
 
@@ -116,7 +117,7 @@ def list_command(as_json: bool) -> None:
     click.echo(f"pending requests: {listing['pending_requests']}")
 
 
-@command.command("encrypt")
+@command.command("encrypt", cls=HelpCommand, help_groups={"Output": ["--json"]})
 @json_option
 def encrypt_command(as_json: bool) -> None:
     """Seal the keystore's secrets under the passphrase, in place and atomically.
@@ -132,10 +133,12 @@ def encrypt_command(as_json: bool) -> None:
     _convert(encrypt=True, as_json=as_json)
 
 
-@command.command("decrypt")
+@command.command("decrypt", cls=HelpCommand, help_groups={"Output": ["--json"]})
 @json_option
 def decrypt_command(as_json: bool) -> None:
-    """Store the keystore's secrets in plain text again (mode 0600), in place and atomically.
+    """Store the keystore's secrets in plain text again (mode 0600), in place.
+
+    Atomic, like every keystore write.
 
     \b
     Examples:

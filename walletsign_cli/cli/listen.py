@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import click
 
 from walletsign_cli.cli.completion import complete_keys, complete_sessions
+from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.output import emit, emit_json_line, json_option, note, warn
 from walletsign_cli.errors import ExitCode, InvalidSignatureError, WalletRejectedError
 from walletsign_cli.listener import (
@@ -122,7 +123,14 @@ def _page_for(code: int, result: RedirectResult) -> Page:
     return undecodable_page()
 
 
-@click.command()
+@click.command(
+    cls=HelpCommand,
+    help_groups={
+        "Server": ["--host", "--port", "--path", "--link-host", "--once", "--timeout"],
+        "Keystore": ["--key", "--session", "--no-save"],
+        "Output": ["--json"],
+    },
+)
 @click.option(
     "--host",
     metavar="HOST",

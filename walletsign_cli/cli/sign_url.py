@@ -318,7 +318,9 @@ def command(
 
     The request is remembered in the keystore, so decode-redirect can match the wallet's
     answer to it and verify the signature. With --wallet immutable it prints the Immutable
-    X Link request instead (link.sign has no URL form).
+    X Link request instead (link.sign has no URL form). Immutable X was sunset in February
+    2026: this builds and checks the documented Link format (archived signatures still
+    verify) rather than reaching a live service.
 
     \b
     Examples:
@@ -441,10 +443,14 @@ class RequestPlan:
         }
 
     def warnings(self) -> list[str]:
-        """Deprecations and URL length."""
-        return wallet_warnings(self.request.method, self.wallet) + deeplink.url_warnings(
-            self.request.url
-        )
+        """Deprecations, a wallet other than the session's, and URL length."""
+        found = wallet_warnings(self.request.method, self.wallet)
+        if self.session.wallet and self.wallet and self.wallet != self.session.wallet:
+            found.append(
+                f"session {self.session.name!r} was made with {self.session.wallet}; "
+                f"{self.wallet} holds no shared secret for it and cannot open this request"
+            )
+        return found + deeplink.url_warnings(self.request.url)
 
     def save(self, data: Data) -> None:
         """Remember the request (inside a keystore transaction)."""

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from walletsign_cli.cli.completion import complete_wallets
+from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.output import json_option
 from walletsign_cli.protocols import deeplink
 
@@ -16,7 +18,14 @@ if TYPE_CHECKING:
 MAX_ERROR_MESSAGE_CHARS = 4096
 
 
-@click.command()
+@click.command(
+    cls=HelpCommand,
+    help_groups={
+        "Answer": ["--reject", "--error-message", "--wallet"],
+        "Keystore": ["--wallet-name"],
+        "Output": ["--json"],
+    },
+)
 @click.argument("url", metavar="URL|-")
 @click.option(
     "--reject",
@@ -32,6 +41,7 @@ MAX_ERROR_MESSAGE_CHARS = 4096
     default="sim",
     show_default=True,
     metavar="NAME",
+    shell_complete=complete_wallets,
     help="The simulated wallet's state in the keystore (its account key, its dapps).",
 )
 @click.option(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.inputs import parse_hex, read_file_bytes, read_text_arg
 from walletsign_cli.cli.output import emit, emit_json, json_option, note
 from walletsign_cli.core import base58
@@ -26,7 +27,17 @@ from walletsign_cli.protocols.verification import (
 _MAX_SIGNATURE_TEXT = 64 * 1024
 
 
-@click.command()
+@click.command(
+    cls=HelpCommand,
+    help_groups={
+        "Signer": ["--public-key", "--address", "--recover"],
+        "Signature": ["--signature", "--allow-high-s"],
+        "Message": ["--message", "--message-hex", "--message-b58", "--message-file"],
+        "Scheme": ["--scheme", "--domain", "--nonce", "--now", "--application-domain"],
+        "Batch": ["--batch", "--jobs"],
+        "Output": ["--json"],
+    },
+)
 @click.option("--public-key", metavar="KEY", help="Solana signer: base58 address (or base64/hex).")
 @click.option(
     "--address", metavar="0x…", help="Ethereum signer (a mixed-case address must be EIP-55)."
@@ -267,6 +278,7 @@ def _render(verdict: Verdict, *, as_json: bool, recover_only: bool) -> None:
             note(f"signature read as {verdict.signature_encoding}")
         return
     emit(f"invalid: {verdict.reason}")
-    click.echo("walletsign: error: signature does not verify", err=True)
+    # The reason names what failed: the signature itself, or a SIWS check (domain, time...).
+    click.echo(f"walletsign: error: {verdict.reason or 'signature does not verify'}", err=True)
     if verdict.hint:
         click.echo(f"walletsign: hint: {verdict.hint}", err=True)

@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from walletsign_cli.core import base58, box
 from walletsign_cli.core.box import SharedSecret, X25519KeyPair, X25519PublicKey
@@ -154,6 +154,10 @@ def check_url(text: str, *, option: str) -> str:
             hint="use a full link such as myapp://onConnect or https://example.com/cb",
         )
     check_size(len(text), MAX_URL_CHARS, option)
+    try:
+        urlsplit(text)
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket: http://[::1
+        raise BadInputError(f"{option} is not a valid URL: {exc}") from None
     return text
 
 
