@@ -112,18 +112,24 @@ def _walletsign_calls(example: str) -> list[list[str]]:
     return calls
 
 
+def _remaining(ctx: click.Context) -> list[str]:
+    # The subcommand and its arguments (click 9 keeps them all in ``args``).
+    protected: list[str] = getattr(ctx, "_protected_args", [])
+    return [*protected, *ctx.args]
+
+
 def _parse(args: list[str]) -> click.Context:
     """Parse like the shell would run it, without running anything."""
     ctx = cli.make_context(PROG, list(args))
     group: click.Group = cli
-    rest = [*ctx.protected_args, *ctx.args]
+    rest = _remaining(ctx)
     while True:
         name, command, rest = group.resolve_command(ctx, rest)
         assert command is not None and name is not None
         ctx = command.make_context(name, rest, parent=ctx)
         if not isinstance(command, click.Group):
             return ctx
-        group, rest = command, [*ctx.protected_args, *ctx.args]
+        group, rest = command, _remaining(ctx)
 
 
 @pytest.mark.parametrize(("path", "command"), COMMANDS, ids=IDS)
