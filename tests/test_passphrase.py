@@ -266,6 +266,7 @@ def test_cli_encrypt_decrypt_round_trip(
         "keystore": str(keystore_path),
         "exists": True,
         "encrypted": True,
+        "problem": None,
     }
 
     wrong = run("keystore", "decrypt")
