@@ -38,7 +38,7 @@ def completion_script(shell: str) -> str:
 
 
 def _help(args: list[str]) -> str:
-    result = CliRunner().invoke(cli, [*args, "--help"], terminal_width=100)
+    result = CliRunner().invoke(cli, [*args, "--help"], prog_name=PROG, terminal_width=100)
     if result.exit_code != 0:
         raise SystemExit(f"--help failed for {args}: {result.output}")
     return result.output

@@ -99,6 +99,18 @@ class _CountingReader:
         return getattr(self._stream, name)
 
 
+def stream_size(stream: IO[bytes]) -> int | None:
+    """The size of a regular file behind ``stream`` (``None`` for a pipe or a terminal)."""
+    import os
+    import stat
+
+    try:
+        info = os.fstat(stream.fileno())
+    except (OSError, ValueError, AttributeError):
+        return None
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
+
+
 def enabled() -> bool:
     """True when a bar would be drawn: stderr is a terminal, stdout is not."""
     return stderr_is_terminal() and not stdout_is_terminal()

@@ -530,16 +530,20 @@ def run_batch(path: str, options: BatchOptions, *, jobs: int, as_json: bool) -> 
         out.write(text)
         out.flush()
 
+    # A bar on stderr only when it is a terminal; otherwise bar.wrap returns the stream as is.
+    from walletsign_cli.cli.progress import progress, stream_size
+
     if path == "-":
         stream: IO[bytes] = sys.stdin.buffer
-        counts = verify_stream(stream, write, options, jobs=jobs)
+        with progress(stream_size(stream), "verifying", unit="bytes") as bar:
+            counts = verify_stream(bar.wrap(stream), write, options, jobs=jobs)
     else:
         try:
             handle = open(path, "rb")  # noqa: PTH123, SIM115 - a user-given path
         except OSError as exc:
             raise BadInputError(f"--batch: cannot read {path}: {exc.strerror}") from None
-        with handle:
-            counts = verify_stream(handle, write, options, jobs=jobs)
+        with handle, progress(stream_size(handle), "verifying", unit="bytes") as bar:
+            counts = verify_stream(bar.wrap(handle), write, options, jobs=jobs)
     valid, invalid, malformed = counts
     if not as_json:
         from walletsign_cli.cli.output import note
