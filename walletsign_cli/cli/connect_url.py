@@ -9,7 +9,13 @@ import click
 
 from walletsign_cli.cli.completion import complete_keys
 from walletsign_cli.cli.help import HelpCommand
-from walletsign_cli.cli.listen_flow import await_answer, listen_options, start_listener
+from walletsign_cli.cli.listen_flow import (
+    LISTEN_HELP_GROUP,
+    LISTEN_OPTIONS,
+    await_answer,
+    listen_options,
+    start_listener,
+)
 from walletsign_cli.cli.output import json_option
 from walletsign_cli.errors import KeystoreError
 from walletsign_cli.keystore import Data
@@ -112,12 +118,7 @@ def save_connect(data: Data, plan: ConnectPlan) -> None:
         "Request": ["--wallet", "--app-url", "--redirect-link", "--cluster", "--base-url"],
         "Keystore": ["--key"],
         "Output": ["--qr", "--qr-file", "--json"],
-        "Wait for the answer here": [
-            "--listen",
-            "--listen-host",
-            "--listen-port",
-            "--listen-timeout",
-        ],
+        LISTEN_HELP_GROUP: LISTEN_OPTIONS,
     },
 )
 @click.option(

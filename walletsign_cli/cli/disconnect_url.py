@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from walletsign_cli.cli.completion import complete_sessions
 from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.output import json_option
+from walletsign_cli.cli.sign_url import session_option
 from walletsign_cli.protocols import deeplink
 
 
@@ -20,13 +20,7 @@ from walletsign_cli.protocols import deeplink
 @click.option(
     "--redirect-link", required=True, metavar="URL", help="Where the wallet sends its answer."
 )
-@click.option(
-    "--session",
-    "session_name",
-    metavar="NAME",
-    shell_complete=complete_sessions,
-    help="The saved session [default: the most recently saved].",
-)
+@session_option
 @click.option(
     "--wallet",
     type=click.Choice(deeplink.WALLET_NAMES),

@@ -16,6 +16,10 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# The --help heading and options that listen_options adds, for HelpCommand's help_groups.
+LISTEN_HELP_GROUP = "Wait for the answer here"
+LISTEN_OPTIONS = ["--listen", "--listen-host", "--listen-port", "--listen-timeout"]
+
 # The same default as ``walletsign listen --timeout`` (listener.DEFAULT_TIMEOUT; a test
 # keeps them equal).
 DEFAULT_LISTEN_TIMEOUT = 300.0

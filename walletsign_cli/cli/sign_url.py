@@ -14,7 +14,13 @@ import click
 
 from walletsign_cli.cli.completion import complete_sessions
 from walletsign_cli.cli.help import HelpCommand
-from walletsign_cli.cli.listen_flow import await_answer, listen_options, start_listener
+from walletsign_cli.cli.listen_flow import (
+    LISTEN_HELP_GROUP,
+    LISTEN_OPTIONS,
+    await_answer,
+    listen_options,
+    start_listener,
+)
 from walletsign_cli.cli.output import json_option
 from walletsign_cli.errors import BadInputError, KeystoreError
 from walletsign_cli.keystore import Data, Keystore
@@ -134,6 +140,16 @@ def request_tables(
     return tables
 
 
+session_option = click.option(
+    "--session",
+    "session_name",
+    metavar="NAME",
+    shell_complete=complete_sessions,
+    help="The saved session [default: the most recently saved].",
+)
+"""``--session NAME`` for the commands that send a request in a saved session."""
+
+
 def wallet_warnings(method: str, wallet: str | None) -> list[str]:
     """Warnings about a method a wallet has retired."""
     info = deeplink.WALLETS.get(wallet or "")
@@ -238,12 +254,7 @@ def _immutable(
         "Request": ["--redirect-link", "--session", "--wallet", "--base-url"],
         "Immutable X Link (--wallet immutable)": ["--description", "--env"],
         "Output": ["--qr", "--qr-file", "--json"],
-        "Wait for the answer here": [
-            "--listen",
-            "--listen-host",
-            "--listen-port",
-            "--listen-timeout",
-        ],
+        LISTEN_HELP_GROUP: LISTEN_OPTIONS,
     },
 )
 @click.option(
@@ -261,13 +272,7 @@ def _immutable(
     type=click.Choice(deeplink.DISPLAYS),
     help="How the wallet shows the message [default: utf8, or hex for bytes that are not UTF-8].",
 )
-@click.option(
-    "--session",
-    "session_name",
-    metavar="NAME",
-    shell_complete=complete_sessions,
-    help="The saved session [default: the most recently saved].",
-)
+@session_option
 @click.option(
     "--transaction",
     "transactions",
