@@ -1,7 +1,7 @@
 """How fast ``walletsign verify --batch`` checks Solana signatures, against a bare loop.
 
 ``measure()`` writes a JSON Lines file of valid raw Solana signatures (base58, as wallets
-return them; a handful of keys reused, as CI batches do), then times:
+return them; a different signer on every line, or a few signers in turn), then times:
 
 - ``bare``: ``nacl.bindings.crypto_sign_open(sig + msg, pk)`` over already-decoded bytes;
 - ``batch``: the ``--batch`` code path in this process (read, parse, decode, verify, write);
@@ -29,16 +29,20 @@ from walletsign_cli.cli.verify_batch import BatchOptions, verify_stream
 from walletsign_cli.core import base58
 from walletsign_cli.core.ed25519 import Ed25519SigningKey
 
-KEYS = 8
 ROUNDS = 3
 
 
-def _make_file(path: Path, lines: int) -> list[tuple[bytes, bytes, bytes]]:
-    keys = [Ed25519SigningKey.from_seed(bytes([i + 1]) * 32) for i in range(KEYS)]
+def _make_file(
+    path: Path, lines: int, signers: int | None = None
+) -> list[tuple[bytes, bytes, bytes]]:
+    """``signers`` None: a different signer on every line (the worst case for the batch's
+    key cache); a number: that many signers in turn, as in a CI batch of one app's users."""
+    count = lines if signers is None else signers
+    keys = [Ed25519SigningKey.from_seed(i.to_bytes(32, "big")) for i in range(count)]
     decoded: list[tuple[bytes, bytes, bytes]] = []
     with path.open("w", encoding="utf-8") as handle:
         for i in range(lines):
-            key = keys[i % KEYS]
+            key = keys[i % count]
             message = f"Sign in to example.com: request {i} at 2024-01-01T00:00:{i % 60:02d}Z"
             data = message.encode()
             signature = key.sign(data)
@@ -71,11 +75,11 @@ def _time_batch(path: Path, jobs: int, lines: int) -> float:
     return elapsed
 
 
-def measure(lines: int = 20000) -> dict[str, float]:
+def measure(lines: int = 20000, signers: int | None = None) -> dict[str, float]:
     """Signatures per second of each path and the two ratios to the bare loop."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "batch.jsonl"
-        decoded = _make_file(path, lines)
+        decoded = _make_file(path, lines, signers)
         best = {"bare": float("inf"), "batch": float("inf"), "jobs2": float("inf")}
         for _ in range(ROUNDS):
             best["bare"] = min(best["bare"], _time_bare(decoded))
@@ -89,6 +93,33 @@ def measure(lines: int = 20000) -> dict[str, float]:
         "batch_vs_bare": best["bare"] / best["batch"],
         "jobs2_vs_bare": best["bare"] / best["jobs2"],
     }
+
+
+def _bare_in(count: int) -> float:
+    signer = Ed25519SigningKey.from_seed(b"\1" * 32)
+    message = b"Sign in to example.com: the machine's own scaling"
+    signed, public_key = signer.sign(message) + message, signer.public.raw
+    start = time.perf_counter()
+    for _ in range(count):
+        nacl.bindings.crypto_sign_open(signed, public_key)
+    return time.perf_counter() - start
+
+
+def machine_scaling(count: int = 20000) -> float:
+    """How much faster two processes run the bare loop than one, on this machine: the
+    ceiling for any ``--jobs 2`` ratio (it is below 2 on shared or throttled cores)."""
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    one = min(_bare_in(count) for _ in range(ROUNDS))
+    with context.Pool(2) as pool:
+        two = float("inf")
+        for _ in range(ROUNDS):
+            start = time.perf_counter()
+            pool.map(_bare_in, [count, count])
+            two = min(two, time.perf_counter() - start)
+    return 2 * one / two
 
 
 if __name__ == "__main__":

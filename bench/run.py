@@ -52,6 +52,7 @@ class Row:
     goal: float
     at_most: bool
     note: str = ""
+    context: bool = False  # shown for reading the others, not a goal
 
     @property
     def passed(self) -> bool:
@@ -296,28 +297,42 @@ def decode_redirect_row(folder: Path) -> Row:
 
 
 def batch_rows() -> list[Row]:
-    try:
-        from bench import batch
-    except ImportError as exc:  # another engineer's file; a missing piece is reported
-        return [Row("verify --batch", "-", "-", 0.0, 1.0, at_most=False, note=str(exc))]
-    result = batch.measure(lines=5000 if QUICK else 20000)
-    lines = int(result["lines"])
+    from bench import batch
+
+    # Enough lines that the worker pool's start-up (a fixed cost) does not decide the
+    # --jobs ratio: the goal is about throughput on large CI batches.
+    lines = 5000 if QUICK else 30000
     rows = []
-    for key, per_s, label, goal in (
-        ("batch_vs_bare", "batch_per_s", "1 process", 0.85),
-        ("jobs2_vs_bare", "jobs2_per_s", "--jobs 2", 1.6),
-    ):
-        rows.append(
-            Row(
-                f"verify --batch {label} ({lines:,} lines)",
-                f"{result[per_s]:,.0f}/s",
-                f"{result['bare_per_s']:,.0f}/s",
-                result[key],
-                goal,
-                at_most=False,
-                note="signatures per second vs a bare libsodium loop",
+    for signers, case in ((None, "a new signer a line"), (8, "8 signers")):
+        result = batch.measure(lines=lines, signers=signers)
+        for key, per_s, label, goal in (
+            ("batch_vs_bare", "batch_per_s", "1 process", 0.85),
+            ("jobs2_vs_bare", "jobs2_per_s", "--jobs 2", 1.6),
+        ):
+            rows.append(
+                Row(
+                    f"verify --batch {label}, {case}",
+                    f"{result[per_s]:,.0f}/s",
+                    f"{result['bare_per_s']:,.0f}/s",
+                    result[key],
+                    goal,
+                    at_most=False,
+                    note="signatures per second vs a bare libsodium loop",
+                )
             )
+    scaling = batch.machine_scaling()
+    rows.append(
+        Row(
+            "machine: 2 bare processes vs 1 (the --jobs 2 ceiling)",
+            f"{scaling:.2f}x",
+            "2.00x",
+            scaling,
+            0.0,
+            at_most=False,
+            note="how far two cores scale here",
+            context=True,
         )
+    )
     return rows
 
 
@@ -341,8 +356,8 @@ def table(rows: list[Row]) -> str:
             row.ours,
             row.baseline,
             f"{row.ratio:,.2f}x",
-            ("<= " if row.at_most else ">= ") + f"{row.goal:,.2f}x",
-            "PASS" if row.passed else "FAIL",
+            "-" if row.context else ("<= " if row.at_most else ">= ") + f"{row.goal:,.2f}x",
+            "-" if row.context else "PASS" if row.passed else "FAIL",
         )
         for row in rows
     ]
@@ -366,10 +381,11 @@ def main() -> int:
     for row in rows:
         if row.ours == "-":
             print(f"  {row.name} could not be measured: {row.note}")
-    failed = [row.name for row in rows if not row.passed]
+    goals = [row for row in rows if not row.context]
+    failed = [row.name for row in goals if not row.passed]
     took = time.perf_counter() - began
     verdict = "all goals met" if not failed else f"FAILED: {', '.join(failed)}"
-    print(f"summary: {len(rows) - len(failed)}/{len(rows)} goals met in {took:.0f} s; {verdict}")
+    print(f"summary: {len(goals) - len(failed)}/{len(goals)} goals met in {took:.0f} s; {verdict}")
     return 0
 
 

@@ -694,3 +694,38 @@ def test_other_wallet_than_the_sessions_warns(run: Any) -> None:
     )
     assert result.exit_code == 0
     assert "was made with phantom; solflare holds no shared secret" in result.stderr
+
+
+def test_own_request_pasted_back_is_not_an_answer(run: Any, keystore_path: Path) -> None:
+    _connected(run)
+    request = json.loads(
+        run("sign-url", "--redirect-link", "myapp://s", "--message", "hi", "--json").stdout
+    )
+    params = request["params"]
+    bounced = f"myapp://s?nonce={params['nonce']}&data={params['payload']}"
+    before = keystore_path.read_bytes()
+    result = run("decode-redirect", bounced, "--json")
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    assert "request walletsign built" in json.loads(result.stderr)["error"]["message"]
+    assert keystore_path.read_bytes() == before
+
+
+def test_request_payload_under_a_fresh_nonce_is_not_an_answer(run: Any) -> None:
+    _connected(run)
+    payload = json.dumps({"transaction": "abc", "session": VECTORS["session"]["token"]})
+    result = run("decode-redirect", _seal_answer(payload.encode()))
+    assert result.exit_code == 3
+    assert "request payload" in result.stderr
+
+
+def test_control_characters_in_keystore_names_are_escaped(run: Any, keystore_path: Path) -> None:
+    _connected(run)
+    data = json.loads(keystore_path.read_text())
+    data["sessions"]["evil\x1b[2J\x85"] = data["sessions"]["phantom"]
+    keystore_path.write_text(json.dumps(data))
+    result = run("sign-url", "--redirect-link", "myapp://s", "--message", "hi", "--session", "x")
+    assert result.exit_code == 5
+    assert "\x1b" not in result.stderr
+    assert "\x85" not in result.stderr
+    assert "\\x1b[2J" in result.stderr

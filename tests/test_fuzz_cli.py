@@ -477,9 +477,6 @@ def test_fuzz_keystore_command(fuzz: Fuzz, args: list[str]) -> None:
 # -- simulate -------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(
-    not _module_exists("walletsign_cli.cli.simulate"), reason="simulate is not written yet"
-)
 @FUZZ
 @given(data=st.data())
 def test_fuzz_simulate(fuzz: Fuzz, data: st.DataObject) -> None:
@@ -499,9 +496,6 @@ def test_fuzz_simulate(fuzz: Fuzz, data: st.DataObject) -> None:
         fuzz("simulate", *extra, "--", url)
 
 
-@pytest.mark.skipif(
-    not _module_exists("walletsign_cli.cli.simulate"), reason="simulate is not written yet"
-)
 @FUZZ
 @given(
     plaintext=st.one_of(JSON_JUNK.map(lambda v: json.dumps(v).encode()), st.binary(max_size=200))

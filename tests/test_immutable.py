@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,11 +10,6 @@ import pytest
 from walletsign_cli.cli.immutable_sign import sign_immutable
 from walletsign_cli.errors import BadInputError, RefusedRequestError
 from walletsign_cli.protocols import immutable
-
-SIGN_URL_EXISTS = (
-    Path(__file__).resolve().parent.parent / "walletsign_cli" / "cli" / "sign_url.py"
-).exists()
-needs_sign_url = pytest.mark.skipif(not SIGN_URL_EXISTS, reason="sign-url is not written yet")
 
 # imx-docs docs/guides/link-sdk/linksign.md: what link.sign / link.getPublicKey resolve with.
 DOCS_SIGN_RESULT = {
@@ -205,7 +199,6 @@ def test_sign_immutable_docstring_states_the_sunset() -> None:
 # -- through sign-url ---------------------------------------------------------------------------
 
 
-@needs_sign_url
 def test_cli_sign_url_immutable_text(run: Any) -> None:
     result = run("sign-url", "--wallet", "immutable", "--message", "gm", "--description", "Say gm")
     assert result.exit_code == 0, result.stderr
@@ -215,7 +208,6 @@ def test_cli_sign_url_immutable_text(run: Any) -> None:
     assert "line 2" in result.stderr
 
 
-@needs_sign_url
 def test_cli_sign_url_immutable_json(run: Any) -> None:
     result = run(
         "sign-url",
@@ -237,7 +229,6 @@ def test_cli_sign_url_immutable_json(run: Any) -> None:
     assert document["request"] == {"message": "gm", "description": "Say gm"}
 
 
-@needs_sign_url
 @pytest.mark.parametrize("message", [DERIVATION.replace("’", "'") + "  ", "\n" + LINKING])
 def test_cli_sign_url_immutable_forbidden_exit_3(run: Any, message: str) -> None:
     result = run(
@@ -250,7 +241,6 @@ def test_cli_sign_url_immutable_forbidden_exit_3(run: Any, message: str) -> None
     assert "L2" in error["message"]
 
 
-@needs_sign_url
 @pytest.mark.parametrize(
     ("args", "words"),
     [
@@ -266,7 +256,6 @@ def test_cli_sign_url_immutable_bad_input_exit_3(run: Any, args: list[str], word
     assert words in result.stderr
 
 
-@needs_sign_url
 @pytest.mark.parametrize("args", [["--description", "d"], ["--message", "m"]])
 def test_cli_sign_url_immutable_missing_option_exit_2(run: Any, args: list[str]) -> None:
     result = run("sign-url", "--wallet", "immutable", *args)

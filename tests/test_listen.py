@@ -1,15 +1,13 @@
 """``walletsign listen``: a real HTTP round trip on 127.0.0.1, bounded in time.
 
 The listener runs as ``python -m walletsign_cli`` in a subprocess; the wallet's answer is
-built by ``simulate`` (or, when that command is absent, by :class:`FakeWallet` on the core)
-and sent with an HTTP GET to the loopback address only. Every wait has a timeout and every
-subprocess is killed in ``finally``.
+built by ``simulate`` and sent with an HTTP GET to the loopback address only. Every wait has
+a timeout and every subprocess is killed in ``finally``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import json
 import queue
 import signal
@@ -20,17 +18,14 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
 from tests.conftest import invoke
-from walletsign_cli.core import base58
-from walletsign_cli.core.box import X25519KeyPair, X25519PublicKey, open_sealed, seal, shared_secret
-from walletsign_cli.core.ed25519 import Ed25519SigningKey
 from walletsign_cli.errors import BadInputError
 from walletsign_cli.listener import Listener, Page, normalize_path
 
@@ -130,54 +125,9 @@ def listen(keystore_path: Path) -> Iterator[Any]:
                     stream.close()
 
 
-@dataclass
-class FakeWallet:
-    """The wallet side on the core, used only when the ``simulate`` command is absent."""
-
-    account: Ed25519SigningKey = field(default_factory=Ed25519SigningKey.generate)
-    keys: dict[str, X25519KeyPair] = field(default_factory=dict)
-
-    def answer(self, deeplink: str) -> str:
-        parts = urlsplit(deeplink)
-        method = parts.path.rsplit("/", 1)[-1]
-        query = dict(parse_qsl(parts.query))
-        dapp = X25519PublicKey.from_base58(query["dapp_encryption_public_key"])
-        link = query["redirect_link"]
-        if method == "connect":
-            mine = self.keys[str(dapp)] = X25519KeyPair.generate()
-            session = base58.encode(self.account.sign_attached(b'{"chain":"solana"}'))
-            body: dict[str, Any] = {"public_key": str(self.account.public), "session": session}
-        else:
-            mine = self.keys[str(dapp)]
-            shared = shared_secret(dapp, mine)
-            payload = json.loads(
-                open_sealed(
-                    base58.decode(query["payload"]),
-                    base58.decode(query["nonce"]),
-                    shared,
-                )
-            )
-            assert method == "signMessage", method
-            signature = self.account.sign(base58.decode(payload["message"]))
-            body = {"signature": base58.encode(signature)}
-        nonce, sealed = seal(json.dumps(body).encode(), shared_secret(dapp, mine))
-        params = {"nonce": base58.encode(nonce), "data": base58.encode(sealed)}
-        if method == "connect":
-            params = {"phantom_encryption_public_key": str(mine.public), **params}
-        return f"{link}?{urlencode(params)}"
-
-
-def have_simulate() -> bool:
-    return importlib.util.find_spec("walletsign_cli.cli.simulate") is not None
-
-
 @pytest.fixture
 def wallet() -> Any:
-    fake = FakeWallet()
-
     def answer(deeplink: str) -> str:
-        if not have_simulate():
-            return fake.answer(deeplink)
         result = invoke("simulate", deeplink, "--json")
         assert result.exit_code == 0, result.stderr
         redirect = json.loads(result.stdout)["redirect"]
@@ -292,6 +242,9 @@ def test_wrong_path_404_post_405_garbage_then_rejection(listen: Any) -> None:
     assert http(link + "/more").status == 404
     wrong_token = base + "/" + "A" * 22 + "/cb?errorCode=4001"
     assert http(wrong_token).status == 404
+    with socket.create_connection(("127.0.0.1", urlsplit(link).port or 0), timeout=WAIT) as raw:
+        raw.sendall(b"GET /\xc3\xa9\xff/cb HTTP/1.1\r\nHost: x\r\n\r\n")  # not ASCII
+        assert raw.recv(64).startswith(b"HTTP/1.0 404")
     post = http(link, method="POST", data=b"errorCode=4001")
     assert post.status == 405
     assert post.headers["Allow"] == "GET"
@@ -457,7 +410,6 @@ def test_listener_times_out() -> None:
         listener.wait()
 
 
-@pytest.mark.skipif(not have_simulate(), reason="needs walletsign simulate")
 def test_connect_url_and_sign_url_with_listen(keystore_path: Path) -> None:
     """One command builds the deeplink, waits on loopback, and decodes the answer."""
     connect = Listening(

@@ -149,7 +149,6 @@ def flow(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Flow]:
-    pytest.importorskip("walletsign_cli.cli.simulate")
     global_args: list[str] = []
     if request.param == "env-passphrase":
         monkeypatch.setenv("WALLETSIGN_PASSPHRASE", PASSPHRASE)

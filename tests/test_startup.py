@@ -7,7 +7,6 @@ pools or servers. Each case runs the CLI in a fresh interpreter and reads ``sys.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -114,16 +113,12 @@ def test_probe_sees_what_a_command_loads() -> None:
 
 
 def test_verify_of_one_solana_signature_imports_nothing_heavy() -> None:
-    if importlib.util.find_spec("walletsign_cli.cli.verify") is None:
-        pytest.skip("walletsign verify is not written yet")
     code, out, modules = probe(*solana_verify_args())
     assert code == 0, out
     assert loaded_heavy(modules, HEAVY + VERIFY_ALSO) == []
 
 
 def test_an_invalid_solana_signature_is_still_cheap() -> None:
-    if importlib.util.find_spec("walletsign_cli.cli.verify") is None:
-        pytest.skip("walletsign verify is not written yet")
     args = solana_verify_args()
     args[-1] = "another message"
     code, _, modules = probe(*args)

@@ -15,7 +15,7 @@ from tests.conftest import load_vector
 from walletsign_cli.cli import verify_batch
 from walletsign_cli.cli.verify_batch import (
     BatchOptions,
-    decode_signature_b58,
+    decode_fixed_b58,
     read_blocks,
     result_line,
     verify_stream,
@@ -290,8 +290,10 @@ def test_missing_id_is_null() -> None:
 )
 def test_fast_base58_matches_the_core_codec(raw: bytes) -> None:
     text = base58.encode(raw)
-    assert decode_signature_b58(text) == raw
+    assert decode_fixed_b58(text, 64) == raw
     assert base58.decode(text) == raw
+    key = raw[:32]
+    assert decode_fixed_b58(base58.encode(key), 32) == key
 
 
 @pytest.mark.parametrize(
@@ -299,7 +301,13 @@ def test_fast_base58_matches_the_core_codec(raw: bytes) -> None:
     ["", "0" * 88, "1" + base58.encode(b"\x01" * 64), base58.encode(b"\xff" * 65), "é" * 10],
 )
 def test_fast_base58_defers_anything_unusual(text: str) -> None:
-    assert decode_signature_b58(text) is None
+    assert decode_fixed_b58(text, 64) is None
+    assert decode_fixed_b58(text, 32) is None
+
+
+def test_fast_base58_refuses_a_key_of_the_wrong_size() -> None:
+    assert decode_fixed_b58(base58.encode(b"\x07" * 33), 32) is None
+    assert decode_fixed_b58(base58.encode(b"\x07" * 64), 32) is None
 
 
 def test_oversized_line_is_cut_and_reported(monkeypatch: pytest.MonkeyPatch) -> None:

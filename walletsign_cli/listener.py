@@ -21,6 +21,7 @@ did).
 from __future__ import annotations
 
 import errno
+import hmac
 import html
 import ipaddress
 import re
@@ -186,7 +187,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _get(self) -> None:
         owner = self.server.owner
         target = urlsplit(self.path)
-        if target.path != owner.path or owner.pending_url is not None:
+        # The path carries the secret token: compare it in constant time.
+        asked = target.path.encode("utf-8", "surrogateescape")
+        if not hmac.compare_digest(asked, owner.path.encode()) or owner.pending_url is not None:
             self._plain(HTTPStatus.NOT_FOUND, "not found\n")
             return
         query = target.query

@@ -6,7 +6,6 @@ typed errors); :func:`report` prints it and returns the exit code. ``listen`` re
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -15,7 +14,7 @@ import click
 
 from walletsign_cli.cli.completion import complete_keys, complete_sessions
 from walletsign_cli.cli.help import HelpCommand
-from walletsign_cli.cli.output import json_option
+from walletsign_cli.cli.output import json_option, printable
 from walletsign_cli.errors import BadInputError, DecryptionError, ExitCode, KeystoreError
 from walletsign_cli.keystore import Data, damaged
 from walletsign_cli.protocols import deeplink
@@ -326,6 +325,13 @@ def _answer(
     from walletsign_cli.errors import InvalidSignatureError
 
     assert redirect.data is not None and redirect.nonce is not None  # noqa: S101
+    # Both directions of a session share one key, so a request opens like an answer: refuse
+    # walletsign's own requests (remembered under their nonce) pasted back.
+    if base58.encode(redirect.nonce) in data["requests"]:
+        raise BadInputError(
+            "nonce: this is the nonce of a request walletsign built, not of a wallet answer",
+            hint="pass the URL the wallet opened (its own nonce and data), not the deeplink",
+        )
     sessions = data["sessions"]
     if session is not None:
         resolve_session(data, session)  # exit 5 when it does not exist
@@ -364,6 +370,12 @@ def _answer(
         )
     session_name, plaintext = opened
     answer = deeplink.parse_plaintext(plaintext)
+    if "session" in answer:
+        # Only requests (and connect answers, handled elsewhere) carry a session token.
+        raise BadInputError(
+            "data: this decrypts to a request payload (it carries a session), not a wallet answer",
+            hint="pass the URL the wallet opened, not the deeplink sent to it",
+        )
     entry = sessions[session_name]
     methods = deeplink.method_for_answer(answer)
     requests = _requests(data, session_name=session_name, method=methods)
@@ -483,13 +495,6 @@ def _disconnect(
 # -- reporting -------------------------------------------------------------------------------
 
 
-def _printable(text: str) -> str:
-    # Wallet- and user-supplied text must not drive the terminal (escape sequences).
-    return "".join(
-        c if not unicodedata.category(c).startswith("C") else repr(c)[1:-1] for c in text
-    )
-
-
 def _summary_rows(result: RedirectResult) -> list[tuple[str, str]]:
     if result.status == "rejected":
         rows = [
@@ -498,7 +503,7 @@ def _summary_rows(result: RedirectResult) -> list[tuple[str, str]]:
             ("error_name", str(result.error_name)),
             ("error_message", str(result.error_message)),
         ]
-        return [(name, _printable(value)) for name, value in rows]
+        return [(name, printable(value)) for name, value in rows]
     rows = [("status", "approved"), ("method", str(result.method or "unknown"))]
     if result.wallet:
         rows.append(("wallet", result.wallet))
@@ -507,7 +512,7 @@ def _summary_rows(result: RedirectResult) -> list[tuple[str, str]]:
     if result.method != deeplink.CONNECT:
         verified = {True: "true", False: "false", None: "not checked"}[result.verified]
         rows.append(("verified", verified))
-    return [(name, _printable(value)) for name, value in rows]
+    return [(name, printable(value)) for name, value in rows]
 
 
 def _payload_rows(result: RedirectResult) -> list[tuple[str, str]]:
@@ -529,7 +534,7 @@ def _payload_rows(result: RedirectResult) -> list[tuple[str, str]]:
         )
         token_json = json.dumps(result.session_token["data"], ensure_ascii=False)
         rows.append(("session_token", f"{signed}: {token_json}"))
-    return [(name, _printable(value)) for name, value in rows]
+    return [(name, printable(value)) for name, value in rows]
 
 
 def _rows(result: RedirectResult) -> list[tuple[str, str]]:
@@ -605,7 +610,7 @@ def report(result: RedirectResult, *, as_json: bool) -> int:
     from walletsign_cli.cli.output import emit, emit_json, note, warn
 
     for text in result.warnings:
-        warn(_printable(text))
+        warn(text)
     if as_json:
         emit_json(result.to_json())
     else:

@@ -48,14 +48,36 @@ def emit_json_line(document: Any) -> None:
     sys.stdout.flush()
 
 
+def printable(text: str) -> str:
+    """``text`` with control characters escaped, so it cannot drive the terminal.
+
+    Every human line on stderr goes through it: keystore names, wallet error messages and
+    pasted URLs are not ours to trust.
+    """
+    if text.isprintable():
+        return text
+    import unicodedata
+
+    return "".join(
+        c if not unicodedata.category(c).startswith("C") else repr(c)[1:-1] for c in text
+    )
+
+
 def note(text: str) -> None:
     """A note for a human on stderr."""
-    click.echo(f"{PROG}: {text}", err=True)
+    click.echo(f"{PROG}: {printable(text)}", err=True)
+
+
+def error(message: str, hint: str | None = None) -> None:
+    """``walletsign: error: …`` and, when there is one, ``walletsign: hint: …`` on stderr."""
+    click.echo(f"{PROG}: error: {printable(message)}", err=True)
+    if hint:
+        click.echo(f"{PROG}: hint: {printable(hint)}", err=True)
 
 
 def warn(text: str) -> None:
     """A warning on stderr."""
-    click.echo(f"{PROG}: warning: {text}", err=True)
+    click.echo(f"{PROG}: warning: {printable(text)}", err=True)
 
 
 def stderr_is_terminal() -> bool:

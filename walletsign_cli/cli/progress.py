@@ -139,7 +139,8 @@ def progress(total: int | None, label: str, *, unit: str = "items") -> Iterator[
         TransferSpeedColumn,
     )
 
-    from walletsign_cli.cli.render import printable, stderr_console
+    from walletsign_cli.cli.output import printable
+    from walletsign_cli.cli.render import stderr_console
 
     counts: list[Any] = (
         [DownloadColumn(), TransferSpeedColumn()] if unit == "bytes" else [MofNCompleteColumn()]

@@ -10,14 +10,13 @@ literal) with its control characters escaped, and every console is built by
 from __future__ import annotations
 
 import sys
-import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
-from walletsign_cli.cli.output import color_enabled, stderr_is_terminal
+from walletsign_cli.cli.output import color_enabled, printable, stderr_is_terminal
 from walletsign_cli.errors import BadInputError
 
 if TYPE_CHECKING:
@@ -65,15 +64,6 @@ def stdout_is_terminal() -> bool:
 def interactive() -> bool:
     """Both stdout and stderr are a terminal: a person is reading, no program is parsing."""
     return stdout_is_terminal() and stderr_is_terminal()
-
-
-def printable(text: str) -> str:
-    """``text`` with control characters escaped, so it cannot drive the terminal."""
-    if text.isprintable():
-        return text
-    return "".join(
-        c if not unicodedata.category(c).startswith("C") else repr(c)[1:-1] for c in text
-    )
 
 
 def abbreviate(text: str, keep: int = 12) -> str:

@@ -159,14 +159,14 @@ def _fail(code: int, kind: str, message: str, hint: str | None, as_json: bool, d
     if as_json:
         import json
 
-        error: dict[str, Any] = {"type": kind, "message": message, "exit_code": int(code)}
+        document: dict[str, Any] = {"type": kind, "message": message, "exit_code": int(code)}
         if hint:
-            error["hint"] = hint
-        click.echo(json.dumps({"error": error}, ensure_ascii=False), err=True)
+            document["hint"] = hint
+        click.echo(json.dumps({"error": document}, ensure_ascii=False), err=True)
     else:
-        click.echo(f"{PROG}: error: {message}", err=True)
-        if hint:
-            click.echo(f"{PROG}: hint: {hint}", err=True)
+        from walletsign_cli.cli.output import error
+
+        error(message, hint)
     return code
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -146,7 +145,7 @@ def report(answer: Answer, wallet_name: str, *, as_json: bool) -> None:
     else:
         emit(answer.redirect)
         for line in describe(answer, wallet_name):
-            note(_printable(line))
+            note(line)
     for text in answer.notes:
         note(text)
 
@@ -194,10 +193,3 @@ def _shown(raw: bytes, display: Any) -> str:
         except UnicodeDecodeError:
             pass
     return raw.hex()
-
-
-def _printable(text: str) -> str:
-    # Dapp-supplied text must not drive the terminal (escape sequences).
-    return "".join(
-        c if not unicodedata.category(c).startswith("C") else repr(c)[1:-1] for c in text
-    )

@@ -6,7 +6,7 @@ import click
 
 from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.inputs import parse_hex, read_file_bytes, read_text_arg
-from walletsign_cli.cli.output import emit, emit_json, json_option, note
+from walletsign_cli.cli.output import emit, emit_json, error, json_option, note
 from walletsign_cli.core import base58
 from walletsign_cli.errors import BadInputError, InvalidSignatureError
 from walletsign_cli.limits import MAX_MESSAGE_BYTES, check_size
@@ -279,6 +279,4 @@ def _render(verdict: Verdict, *, as_json: bool, recover_only: bool) -> None:
         return
     emit(f"invalid: {verdict.reason}")
     # The reason names what failed: the signature itself, or a SIWS check (domain, time...).
-    click.echo(f"walletsign: error: {verdict.reason or 'signature does not verify'}", err=True)
-    if verdict.hint:
-        click.echo(f"walletsign: hint: {verdict.hint}", err=True)
+    error(verdict.reason or "signature does not verify", verdict.hint)

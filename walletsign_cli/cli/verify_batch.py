@@ -93,25 +93,29 @@ _DIGITS = bytes(
 )
 
 
-def _swar_levels() -> list[tuple[int, int, int]]:
-    """(slot width, mask of the even slots, base) for each step of :func:`_b58_int`."""
+def _swar_levels(steps: int) -> list[tuple[int, int, int]]:
+    """(slot width, mask of the even slots, base) for each step of :func:`_b58_int` over
+    ``2**steps`` one-byte digit slots."""
     levels = []
     width, base = 8, 58
-    for _ in range(7):
+    bits = 8 << steps
+    for _ in range(steps):
         unit = (1 << width) - 1
-        mask = sum(unit << (2 * width * j) for j in range(1024 // (2 * width) + 1))
+        mask = sum(unit << (2 * width * j) for j in range(bits // (2 * width)))
         levels.append((width, mask, base))
         width, base = width * 2, base * base
     return levels
 
 
-_LEVELS = _swar_levels()
+# Masks as wide as the input needs: 64 slots for a key (<= 44 digits), 128 for a signature.
+_LEVELS = {32: _swar_levels(6), 64: _swar_levels(7)}
 
 
-def _b58_int(text: str) -> int | None:
-    """The integer of up to 128 base58 digits, or None when a character is not base58.
+def _b58_int(text: str, levels: list[tuple[int, int, int]]) -> int | None:
+    """The integer of base58 ``text`` (at most ``2**len(levels)`` digits), or None when a
+    character is not base58.
 
-    One digit per byte in a big integer, then seven steps that each merge every pair of
+    One digit per byte in a big integer, then steps that each merge every pair of
     neighbouring slots (``high * base + low``, slots and base doubling in width), all in
     a few big-integer operations instead of a Python loop per digit.
     """
@@ -119,23 +123,28 @@ def _b58_int(text: str) -> int | None:
     if 255 in digits:
         return None
     x = int.from_bytes(digits, "big")
-    for width, mask, base in _LEVELS:
+    for width, mask, base in levels:
         x = ((x >> width) & mask) * base + (x & mask)
     return x
 
 
-def decode_signature_b58(text: str) -> bytes | None:
-    """The 64 bytes of canonical base58 ``text``, or None (then the general path decides)."""
-    if len(text) > 88 or not text.isascii():
+def decode_fixed_b58(text: str, size: int) -> bytes | None:
+    """The ``size`` bytes (32 or 64) of canonical base58 ``text``, or None (then the general
+    path decides, with its error messages)."""
+    if len(text) > _MAX_DIGITS[size] or not text.isascii():
         return None
-    n = _b58_int(text)
-    if n is None or n >> 512:
+    n = _b58_int(text, _LEVELS[size])
+    if n is None or n >> (8 * size):
         return None
-    raw = n.to_bytes(64, "big")
+    raw = n.to_bytes(size, "big")
     zeros = len(text) - len(text.lstrip("1"))
-    if raw[:zeros] != bytes(zeros) or (zeros < 64 and raw[zeros] == 0):
+    if raw[:zeros] != bytes(zeros) or (zeros < size and raw[zeros] == 0):
         return None
     return raw
+
+
+# The longest base58 text of a 32-byte key and of a 64-byte signature.
+_MAX_DIGITS = {32: 44, 64: 88}
 
 
 # --- ed25519 open ------------------------------------------------------------------------
@@ -219,6 +228,10 @@ class BatchVerifier:
 
     @staticmethod
     def _decode_key(text: str) -> bytes:
+        # Canonical base58 first (nearly every line); any other form takes the general parser.
+        raw = decode_fixed_b58(text, 32)
+        if raw is not None:
+            return raw
         return parse_solana_public_key(text, name="public_key")[0]
 
     def _grow(self, size: int) -> None:
@@ -281,7 +294,7 @@ class BatchVerifier:
                 signature = obj.get("signature")
                 message = obj.get("message")
                 if type(key_text) is str and type(signature) is str and type(message) is str:
-                    raw_signature = decode_signature_b58(signature)
+                    raw_signature = decode_fixed_b58(signature, 64)
                     try:
                         key = decode_key(key_text)
                         data = message.encode("utf-8")
