@@ -113,33 +113,38 @@ def test_whitespace_is_a_non_empty_string() -> None:
     assert request.params() == {"message": " ", "description": "\t"}
 
 
-def test_docs_sign_result_shape() -> None:
-    from walletsign_cli.core.eth import EthSignature
-
-    result = immutable.parse_result(DOCS_SIGN_RESULT)
-    raw = immutable.sign_result_signature(result)
-    assert len(raw) == 65
-    signature = EthSignature.from_bytes(raw)
-    assert raw[64] == 0x1C
-    assert signature.recovery_id == 1
-    assert not signature.high_s
-    assert signature.to_bytes() == raw
+def test_docs_sign_result_is_read_by_verify(run: Any) -> None:
+    """The docs' link.sign answer, pasted whole, is what verify reads (and recovers from)."""
+    result = run(
+        "verify",
+        "--recover",
+        "--message",
+        "hello",
+        "--json",
+        "--signature",
+        json.dumps(DOCS_SIGN_RESULT),
+    )
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["chain"] == "ethereum"
+    assert document["signature_encoding"] == "hex"
+    assert document["signer"].startswith("0x") and len(document["signer"]) == 42
 
 
 def test_docs_public_key_result_is_a_32_byte_key() -> None:
     from walletsign_cli.core.metamask import b64decode
 
-    result = immutable.parse_result(DOCS_PUBLIC_KEY_RESULT)
-    assert len(b64decode(result, name="result")) == 32
+    assert len(b64decode(DOCS_PUBLIC_KEY_RESULT["result"], name="result")) == 32
 
 
 @pytest.mark.parametrize(
     "document",
     [{"result": ""}, {"result": 5}, {}, ["result"], {"result": "0x1234"}],
 )
-def test_bad_sign_results(document: Any) -> None:
-    with pytest.raises(BadInputError):
-        immutable.sign_result_signature(immutable.parse_result(document))
+def test_bad_sign_results_are_bad_input(run: Any, document: Any) -> None:
+    result = run("verify", "--recover", "--message", "hello", "--signature", json.dumps(document))
+    assert result.exit_code == 3
+    assert result.stderr.startswith("walletsign: error: --signature")
 
 
 # -- sign_immutable (what sign-url --wallet immutable runs) -------------------------------------

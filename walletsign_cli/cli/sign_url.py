@@ -399,7 +399,9 @@ def command(
             display = "utf8" if message is not None or _is_utf8(raw) else "hex"
         method = deeplink.SIGN_MESSAGE
         remembered = {"message": base58.encode(raw), "display": display}
-        shown.append(("message (decoded)", _shown_message(raw, display)))
+        from walletsign_cli.cli.render import shown_message
+
+        shown.append(("message (decoded)", shown_message(raw, display)))
 
     def payload(token: str) -> dict[str, Any]:
         if method == deeplink.SIGN_MESSAGE:
@@ -518,9 +520,3 @@ def _is_utf8(raw: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
-
-
-def _shown_message(raw: bytes, display: str) -> str:
-    if display == "utf8" and _is_utf8(raw):
-        return raw.decode("utf-8")
-    return raw.hex()

@@ -164,11 +164,15 @@ def describe(answer: Answer, wallet_name: str) -> list[str]:
             f", dapp key {payload.get(deeplink.DAPP_KEY_PARAM, '?')}"
         )
     elif request.method == deeplink.SIGN_MESSAGE and isinstance(payload.get("message"), str):
+        from walletsign_cli.cli.render import shown_message
+
         try:
             raw = base58.decode(payload["message"], name="message")
         except ValueError:
             raw = b""
-        lines.append(f"  message ({len(raw)} bytes): {_shown(raw, payload.get('display'))}")
+        display = payload.get("display")
+        shown = shown_message(raw, display if isinstance(display, str) else None)
+        lines.append(f"  message ({len(raw)} bytes): {shown}")
     elif isinstance(payload.get("transactions"), list):
         lines.append(f"  {len(payload['transactions'])} transactions")
     elif isinstance(payload.get("transaction"), str):
@@ -184,12 +188,3 @@ def describe(answer: Answer, wallet_name: str) -> list[str]:
     else:
         lines.append("approved")
     return lines
-
-
-def _shown(raw: bytes, display: Any) -> str:
-    if display != "hex":
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-    return raw.hex()

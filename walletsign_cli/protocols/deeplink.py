@@ -53,10 +53,6 @@ class Wallet:
     key_param: str
     deprecated: frozenset[str] = frozenset()
 
-    def method_url(self, method: str, *, base_url: str | None = None) -> str:
-        """``<base><method>`` with the universal link base unless another is given."""
-        return (base_url or self.universal_base) + method
-
 
 WALLETS: dict[str, Wallet] = {
     "phantom": Wallet(

@@ -14,7 +14,6 @@ it never reaches a live service.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,24 +149,3 @@ def build_sign_request(
             hint="ask for a signature over text of your own; Link never signs these for a dapp",
         )
     return SignRequest(message=message, description=description, env=env)
-
-
-_SIGNATURE_HEX = re.compile(r"0x[0-9a-fA-F]{130}")
-
-
-def parse_result(document: Any, *, name: str = "result") -> str:
-    """``LinkResults.Sign`` / ``GetPublicKey``: ``{"result": NonEmptyString}`` -> the string."""
-    if not isinstance(document, dict) or "result" not in document:
-        raise BadInputError(f'{name} must be an object {{"result": "..."}}')
-    return check_non_empty(document["result"], f"{name}.result")
-
-
-def sign_result_signature(result: str, *, name: str = "result") -> bytes:
-    """The 65 bytes ``r || s || v`` of a ``link.sign`` result (``0x`` + 130 hex digits)."""
-    text = result.strip()
-    if not _SIGNATURE_HEX.fullmatch(text):
-        raise BadInputError(
-            f"{name} is not a 65-byte 0x-hex signature (0x + 130 hex digits): "
-            f"got {len(text)} characters"
-        )
-    return bytes.fromhex(text[2:])

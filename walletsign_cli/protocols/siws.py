@@ -87,12 +87,6 @@ class SignInMessage:
         return {k: v for k, v in values.items() if v is not None}
 
 
-def looks_like(message: bytes) -> bool:
-    """A cheap test: does the first line end like a SIWS header?"""
-    first = message.split(b"\n", 1)[0]
-    return first.endswith(HEADER_SUFFIX.encode())
-
-
 def parse(text: str) -> SignInMessage:
     """Parse a SIWS message; raise :class:`BadInputError` when it is not one.
 
