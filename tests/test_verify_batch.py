@@ -379,3 +379,21 @@ def test_deeply_nested_line_is_malformed(run: Any) -> None:
     docs = results(result.stdout)
     assert docs[0]["error"] == "line is JSON nested too deeply"
     assert docs[1]["valid"] is True
+
+
+def test_portable_libsodium_fallback_gives_the_same_results(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without PyNaCl's cffi module (another layout), the batch falls back to nacl.bindings."""
+    from walletsign_cli.cli import verify_batch
+
+    lines = [signed_line(i, valid=i % 3 != 1) for i in range(30)]
+    path = write_lines(tmp_path, lines)
+    fast = run("verify", "--batch", path)
+    monkeypatch.setattr(
+        verify_batch, "_sign_open", lambda: (verify_batch._open_portable, None, None)
+    )
+    portable = run("verify", "--batch", path)
+    assert portable.exit_code == fast.exit_code == 1
+    assert portable.stdout == fast.stdout
+    assert sum(d["valid"] for d in results(portable.stdout)) == 20
