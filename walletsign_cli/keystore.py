@@ -482,10 +482,11 @@ def check_name(name: str, *, option: str = "--name") -> str:
 
 
 def now_iso() -> str:
-    """The current UTC time, ISO 8601 to the second."""
+    """UTC now, ISO 8601 to the microsecond, so that "most recent" is well defined."""
     import datetime as _dt
 
-    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    now = _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds")
+    return now.replace("+00:00", "Z")
 
 
 def dapp_keypair(data: Data, name: str, *, option: str = "--key") -> X25519KeyPair:

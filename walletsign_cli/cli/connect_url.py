@@ -61,9 +61,8 @@ def plan_connect(
     base_url: str | None,
 ) -> ConnectPlan:
     """Validate and build; nothing is written (the key may be new, to store later)."""
-    from walletsign_cli.cli.sign_url import timestamp
     from walletsign_cli.core.box import X25519KeyPair
-    from walletsign_cli.keystore import check_name, dapp_keypair
+    from walletsign_cli.keystore import check_name, dapp_keypair, now_iso
 
     check_name(key, option="--key")
     deeplink.check_url(app_url, option="--app-url")
@@ -87,7 +86,7 @@ def plan_connect(
         "session_name": None,
         "wallet": wallet,
         "redirect_link": redirect_link,
-        "created_at": timestamp(),
+        "created_at": now_iso(),
         "dapp_key": key,
         "dapp_public_key": str(keypair.public),
         "base_url": base,

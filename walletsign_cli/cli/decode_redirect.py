@@ -181,13 +181,13 @@ def _requests(data: Data, **match: Any) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _mark_answered(rid: str | None, **changes: Any) -> Apply:
-    from walletsign_cli.cli.sign_url import timestamp
+    from walletsign_cli.keystore import now_iso
 
     def apply(data: Data) -> None:
         entry = data["requests"].get(rid) if rid else None
         if isinstance(entry, dict):
             entry.update(changes)
-            entry.setdefault("answered_at", timestamp())
+            entry.setdefault("answered_at", now_iso())
 
     return apply
 
@@ -213,9 +213,8 @@ def _safe_name(text: str) -> str:
 def _connect(
     redirect: deeplink.Redirect, data: Data, key: str | None, session: str | None
 ) -> tuple[RedirectResult, Apply]:
-    from walletsign_cli.cli.sign_url import timestamp
     from walletsign_cli.core.ed25519 import Ed25519PublicKey
-    from walletsign_cli.keystore import dapp_keypair
+    from walletsign_cli.keystore import dapp_keypair, now_iso
 
     assert redirect.wallet_public_key is not None  # noqa: S101 - kind says so
     assert redirect.data is not None and redirect.nonce is not None  # noqa: S101
@@ -291,7 +290,7 @@ def _connect(
         "cluster": (req or {}).get("cluster") or from_token.get("cluster"),
         "app_url": (req or {}).get("app_url") or from_token.get("app_url"),
         "redirect_link": (req or {}).get("redirect_link") or redirect.link,
-        "created_at": timestamp(),
+        "created_at": now_iso(),
     }
     result = RedirectResult(
         "approved",

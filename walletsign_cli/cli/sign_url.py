@@ -23,21 +23,13 @@ from walletsign_cli.cli.listen_flow import (
 )
 from walletsign_cli.cli.output import json_option
 from walletsign_cli.errors import BadInputError, KeystoreError
-from walletsign_cli.keystore import Data, Keystore
+from walletsign_cli.keystore import Data, Keystore, now_iso
 from walletsign_cli.protocols import deeplink
 
 if TYPE_CHECKING:
     from walletsign_cli.core.box import SharedSecret, X25519KeyPair
 
 SESSION_FIELDS = ("dapp_key", "wallet_encryption_public_key", "public_key", "session")
-
-
-def timestamp() -> str:
-    """UTC now, ISO 8601 to the microsecond, so that "most recent" is well defined."""
-    import datetime as _dt
-
-    now = _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds")
-    return now.replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -176,7 +168,7 @@ def remember_request(
         "session_name": session.name,
         "wallet": wallet,
         "redirect_link": redirect_link,
-        "created_at": timestamp(),
+        "created_at": now_iso(),
         **extra,
     }
 
@@ -200,7 +192,6 @@ def _message_bytes(message: str | None, message_hex: str | None, message_file: s
 
 
 def _transactions(values: tuple[str, ...]) -> list[str]:
-    from walletsign_cli.core import base58
     from walletsign_cli.core.solana_tx import parse_transaction
     from walletsign_cli.limits import MAX_PAYLOAD_BYTES, check_size
 
@@ -208,13 +199,7 @@ def _transactions(values: tuple[str, ...]) -> list[str]:
     for value in values:
         text = value.strip()
         check_size(len(text), MAX_PAYLOAD_BYTES, "--transaction")
-        if any(c in "+/=" for c in text):
-            raise BadInputError(
-                "--transaction is not base58 (it looks like base64, the most common mistake "
-                "in the wild)",
-                hint="serialize the transaction and encode it with bs58, not base64",
-            )
-        raw = base58.decode(text, name="--transaction")
+        raw = deeplink.decode_b58(text, "--transaction")
         if not raw:
             raise BadInputError("--transaction is empty")
         # Exact when writing: a wallet answers a malformed transaction with -32003/-32000.

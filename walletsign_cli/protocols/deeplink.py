@@ -316,7 +316,8 @@ def _split_query(url: str) -> tuple[str, str]:
     return url[:cut], re.sub(r"[?#]", "&", url[cut + 1 :])
 
 
-def _b58(value: str, name: str) -> bytes:
+def decode_b58(value: str, name: str) -> bytes:
+    """Base58 of a deeplink value, saying so when it looks like base64 instead."""
     # parse_qsl turns a raw '+' into a space, so a space is base64's '+' too.
     if not frozenset("+/= ").isdisjoint(value):  # a C-speed scan: `data` may be 1 MB
         raise BadInputError(
@@ -328,7 +329,7 @@ def _b58(value: str, name: str) -> bytes:
 
 def decode_b58_exact(value: str, size: int, name: str) -> bytes:
     """Base58 of exactly ``size`` bytes, with the base64 diagnosis."""
-    raw = _b58(value, name)
+    raw = decode_b58(value, name)
     if len(raw) != size:
         raise BadInputError(f"{name} must be {size} bytes, got {len(raw)}")
     return raw
@@ -374,7 +375,7 @@ def parse_redirect(url: str) -> Redirect:
         raise BadInputError("data parameter is missing from the redirect URL")
     check_size(len(seen["data"]), MAX_PAYLOAD_BYTES, "data")
     nonce = decode_b58_exact(seen["nonce"], box.NONCE_SIZE, "nonce")
-    data = _b58(seen["data"], "data")
+    data = decode_b58(seen["data"], "data")
     return Redirect(url, link, params, None, None, key_param, wallet_pk, nonce, data)
 
 
