@@ -656,7 +656,7 @@ def test_terminal_table_shows_user_text_literally(
 
     _connected(run)
     monkeypatch.setattr(render, "stderr_is_terminal", lambda: True)
-    monkeypatch.setattr(render, "color_enabled", lambda: False)
+    monkeypatch.setattr(render, "color_enabled", lambda env: False)
     result = run("sign-url", "--redirect-link", "myapp://s", "--message", "[bold]hi[/bold]")
     assert result.exit_code == 0
     assert "[bold]hi[/bold]" in result.stderr

@@ -383,6 +383,7 @@ def test_page_escapes_and_has_no_script() -> None:
 
 
 def test_listener_api_page_reflects_finish(capsys: pytest.CaptureFixture[str]) -> None:
+    from walletsign_cli.cli.context import Environment
     from walletsign_cli.cli.listen import finish, open_listener
 
     replies: list[Reply] = []
@@ -395,7 +396,7 @@ def test_listener_api_page_reflects_finish(capsys: pytest.CaptureFixture[str]) -
         sender.start()
         url = listener.wait()
         assert url == listener.redirect_link + "?errorCode=4100"
-        code = finish(url, key=None, session=None, no_save=True, as_json=True)
+        code = finish(Environment(as_json=True), url, key=None, session=None, no_save=True)
         sender.join(timeout=WAIT)
     assert code == 4
     assert replies and replies[0].status == 200

@@ -39,10 +39,11 @@ HEAVY = (
     "importlib.metadata",
     "decimal",
 )
-# ``--version`` needs none of the crypto and no keystore.
-VERSION_ALSO = ("nacl", "walletsign_cli.keystore", "tempfile", "traceback", "json")
-# Verifying a signature is pure computation: no keystore, no temporary files.
-VERIFY_ALSO = ("walletsign_cli.keystore", "tempfile", "walletsign_cli.protocols.deeplink")
+# ``--version`` needs none of the crypto and no command module (the root table is lazy).
+VERSION_ALSO = ("nacl", "walletsign_cli.cli.verify", "walletsign_cli.protocols")
+# Verifying a signature needs no deeplink protocol (the keystore module is light stdlib,
+# imported by the environment object, and never opened by verify).
+VERIFY_ALSO = ("walletsign_cli.protocols.deeplink", "walletsign_cli.cli.render")
 
 # Runs the CLI's main in-process, then reports the exit code and the loaded modules.
 PROBE = """

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from walletsign_cli.cli.completion import complete_keys
+from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.listen_flow import (
     LISTEN_HELP_GROUP,
@@ -150,7 +151,9 @@ def save_connect(data: Data, plan: ConnectPlan) -> None:
 @click.option("--qr-file", metavar="PATH", help="Write a QR code of the URL to PATH (.svg, .png).")
 @listen_options
 @json_option
+@pass_env
 def command(
+    env: Environment,
     wallet: str | None,
     app_url: str,
     redirect_link: str | None,
@@ -180,7 +183,6 @@ def command(
           --app-url https://example.com --redirect-link myapp://onConnect --json
       walletsign connect-url --wallet phantom --app-url https://example.com --listen --qr
     """
-    from walletsign_cli.cli.context import app
     from walletsign_cli.cli.output import note
     from walletsign_cli.cli.render import prepare_qr, present_request
     from walletsign_cli.cli.sign_url import request_tables
@@ -191,7 +193,7 @@ def command(
     if listener is not None:
         redirect_link = listener.redirect_link
     assert redirect_link is not None  # noqa: S101 - start_listener refuses neither
-    store = app().keystore()
+    store = env.keystore()
     plan = plan_connect(
         store.load(),
         wallet=wallet,
@@ -214,8 +216,8 @@ def command(
         "key": key,
     }
     present_request(
+        env,
         document,
-        as_json=as_json,
         tables=request_tables(plan.request),
         warnings=deeplink.url_warnings(plan.request.url),
         qr=code,
@@ -223,4 +225,4 @@ def command(
         qr_file=qr_file,
     )
     if listener is not None:
-        await_answer(listener, key=key, session=None, as_json=as_json)
+        await_answer(env, listener, key=key, session=None)

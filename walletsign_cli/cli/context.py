@@ -1,51 +1,77 @@
-"""What the root group hands every command: global options and the keystore."""
+"""The one environment object the root command builds and every command receives.
+
+The shape httpie uses: the root group makes an :class:`Environment` from the global options
+and the process environment, click carries it down as ``ctx.obj``, and each command takes it
+with :data:`pass_env`. ``--json`` is resolved into it while the command line is parsed (see
+:func:`walletsign_cli.cli.output.json_option`), so the error handler in ``cli.root`` reads
+the resolved value instead of scanning argv. Nothing below ``cli/`` looks at click's context.
+"""
 
 from __future__ import annotations
 
+import math
+import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
 
 import click
 
 from walletsign_cli.errors import KeystoreError
+from walletsign_cli.keystore import (
+    DEFAULT_LOCK_TIMEOUT,
+    ENV_LOCK_TIMEOUT,
+    ENV_PASSPHRASE,
+    Keystore,
+    locate,
+)
 
-if TYPE_CHECKING:
-    # Imported when a command opens the keystore, so `verify` and `--version` never pay for it.
-    from walletsign_cli.keystore import Keystore
+ENV_DEBUG = "WALLETSIGN_DEBUG"
 
 
-class AppContext(NamedTuple):
-    """Global options, resolved once by the root group.
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "") not in ("", "0")
 
-    A NamedTuple, not a frozen dataclass: just as immutable, and about a millisecond cheaper
-    to define, which every command pays at start-up.
+
+@dataclass
+class Environment:
+    """Global options and what the process environment says, resolved once.
+
+    ``as_json`` starts False and is set when a command's ``--json`` is parsed; the error
+    handler reads it after the command has run (or failed).
     """
 
     keystore_option: str | None = None
+    passphrase_file: str | None = None
     no_color: bool = False
     debug: bool = False
-    passphrase_file: str | None = None
+    as_json: bool = False
+
+    @classmethod
+    def from_process(cls) -> Environment:
+        """The defaults before the global options are parsed (``WALLETSIGN_DEBUG`` read)."""
+        return cls(debug=_env_flag(ENV_DEBUG))
 
     @property
     def keystore_path(self) -> Path:
         """``--keystore`` > ``$WALLETSIGN_KEYSTORE`` > the user data dir."""
-        from walletsign_cli.keystore import locate
-
         return locate(self.keystore_option)
 
-    def keystore(self) -> Keystore:
-        """The keystore these options point at, with the passphrase if one was given."""
-        from walletsign_cli.keystore import Keystore
+    @property
+    def color(self) -> bool:
+        """Colour is allowed (no ``--no-color``, no ``NO_COLOR``); the terminal decides the rest."""
+        return not (self.no_color or os.environ.get("NO_COLOR"))
 
-        return Keystore(self.keystore_path, passphrase=self.passphrase())
+    def keystore(self) -> Keystore:
+        """The keystore these options point at, with the passphrase and lock timeout given."""
+        return Keystore(
+            self.keystore_path, passphrase=self.passphrase(), lock_timeout=lock_timeout()
+        )
 
     def passphrase(self) -> bytes | None:
-        """The first line of ``--passphrase-file`` (read only when the keystore is opened).
-
-        ``None`` leaves the keystore to ``$WALLETSIGN_PASSPHRASE``.
-        """
+        """``--passphrase-file``'s first line, else ``$WALLETSIGN_PASSPHRASE``, else None."""
         if self.passphrase_file is None:
-            return None
+            value = os.environ.get(ENV_PASSPHRASE)
+            return value.encode("utf-8") if value else None
         try:
             with open(self.passphrase_file, "rb") as handle:  # noqa: PTH123 - user path
                 first = handle.read(64 * 1024).split(b"\n", 1)[0].removesuffix(b"\r")
@@ -60,11 +86,26 @@ class AppContext(NamedTuple):
         return first
 
 
-def app() -> AppContext:
-    """The :class:`AppContext` of the running command (defaults outside a CLI run)."""
-    ctx = click.get_current_context(silent=True)
-    while ctx is not None:
-        if isinstance(ctx.obj, AppContext):
-            return ctx.obj
-        ctx = ctx.parent
-    return AppContext()
+def lock_timeout() -> float:
+    """``$WALLETSIGN_LOCK_TIMEOUT`` in seconds (default 10); anything else is exit 5."""
+    raw = os.environ.get(ENV_LOCK_TIMEOUT)
+    try:
+        value = float(raw) if raw else DEFAULT_LOCK_TIMEOUT
+    except ValueError:
+        value = math.nan
+    # nan or inf would wait forever; a negative wait is a typo.
+    if not (math.isfinite(value) and value >= 0):
+        raise KeystoreError(
+            f"{ENV_LOCK_TIMEOUT} is not a number of seconds: {raw!r}",
+            hint=f"for example {ENV_LOCK_TIMEOUT}=30",
+        )
+    return value
+
+
+pass_env = click.make_pass_decorator(Environment)
+"""Decorator: the command receives the :class:`Environment` as its first argument."""
+
+
+def current_env(ctx: click.Context | None) -> Environment | None:
+    """The environment of ``ctx`` (for option callbacks and completion, which get a ctx)."""
+    return ctx.find_object(Environment) if ctx is not None else None

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from walletsign_cli.cli.completion import complete_keys, complete_sessions
+from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.output import json_option, printable
 from walletsign_cli.errors import BadInputError, DecryptionError, ExitCode, KeystoreError
@@ -97,7 +98,7 @@ class RedirectResult:
 
 
 def decode_redirect(
-    url: str, *, key: str | None, session: str | None, no_save: bool
+    env: Environment, url: str, *, key: str | None, session: str | None, no_save: bool
 ) -> RedirectResult:
     """Decode a redirect URL against the keystore, saving what it establishes.
 
@@ -105,7 +106,6 @@ def decode_redirect(
     (a named key or session that does not exist). A wallet error or a signature that does
     not verify is a result, not an exception: see :attr:`RedirectResult.exit_code`.
     """
-    from walletsign_cli.cli.context import app
     from walletsign_cli.keystore import check_name, dapp_keypair
     from walletsign_cli.limits import MAX_URL_CHARS, check_size
 
@@ -127,7 +127,7 @@ def decode_redirect(
             params=redirect.params,
         )
 
-    store = app().keystore()
+    store = env.keystore()
     data = store.load()
     if key is not None:
         dapp_keypair(data, key)  # exit 5 when it does not exist
@@ -598,7 +598,7 @@ def _verdict(result: RedirectResult) -> tuple[Tone, str]:
     return "unknown", f"not checked: {result.method} answers are shown, not verified"
 
 
-def report(result: RedirectResult, *, as_json: bool) -> int:
+def report(env: Environment, result: RedirectResult) -> int:
     """Print ``result`` and return the exit code.
 
     JSON, or ``name  value`` lines, on stdout; on a terminal, tables and a coloured verdict
@@ -610,7 +610,7 @@ def report(result: RedirectResult, *, as_json: bool) -> int:
 
     for text in result.warnings:
         warn(text)
-    if as_json:
+    if env.as_json:
         emit_json(result.to_json())
     else:
         if not render.interactive():
@@ -621,6 +621,7 @@ def report(result: RedirectResult, *, as_json: bool) -> int:
         params = [(k, render.abbreviate(v) if k == "data" else v) for k, v in result.params]
         title = "wallet error" if result.status == "rejected" else "answer"
         render.show_tables(
+            env,
             [
                 (title, _summary_rows(result)),
                 ("decrypted payload", _payload_rows(result)),
@@ -659,7 +660,10 @@ def report(result: RedirectResult, *, as_json: bool) -> int:
 )
 @click.option("--no-save", is_flag=True, help="Change nothing in the keystore.")
 @json_option
-def command(url: str, key: str | None, session: str | None, no_save: bool, as_json: bool) -> None:
+@pass_env
+def command(
+    env: Environment, url: str, key: str | None, session: str | None, no_save: bool, as_json: bool
+) -> None:
     """Decode what a wallet sent back to the redirect link.
 
     A connect answer is decrypted with the dapp key and saved as a session; any other
@@ -683,7 +687,7 @@ def command(url: str, key: str | None, session: str | None, no_save: bool, as_js
             url = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise BadInputError("the redirect URL on standard input is not UTF-8") from None
-    result = decode_redirect(url, key=key, session=session, no_save=no_save)
-    code = report(result, as_json=as_json)
+    result = decode_redirect(env, url, key=key, session=session, no_save=no_save)
+    code = report(env, result)
     if code:
         click.get_current_context().exit(code)

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.output import emit_json, json_option, note
 from walletsign_cli.errors import BadInputError
@@ -31,8 +32,13 @@ _PRIVATE_KEY = re.compile(r"(?:0[xX])?([0-9a-fA-F]{64})")
     help="Read the hex private key from this file ('-': stdin); keeps it out of shell history.",
 )
 @json_option
+@pass_env
 def command(
-    file: str, private_key: str | None, private_key_file: str | None, as_json: bool
+    env: Environment,
+    file: str,
+    private_key: str | None,
+    private_key_file: str | None,
+    as_json: bool,
 ) -> None:
     """Decrypt an eth_decrypt object with the recipient's Ethereum private key.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.output import json_option
 from walletsign_cli.cli.sign_url import session_option
@@ -30,7 +31,9 @@ from walletsign_cli.protocols import deeplink
 @click.option("--qr", is_flag=True, help="Draw a QR code of the URL on stderr.")
 @click.option("--qr-file", metavar="PATH", help="Write a QR code of the URL to PATH (.svg, .png).")
 @json_option
+@pass_env
 def command(
+    env: Environment,
     redirect_link: str,
     session_name: str | None,
     wallet: str | None,
@@ -49,13 +52,12 @@ def command(
       walletsign disconnect-url --redirect-link myapp://onDisconnect
       walletsign disconnect-url --redirect-link myapp://onDisconnect --session solflare --json
     """
-    from walletsign_cli.cli.context import app
     from walletsign_cli.cli.sign_url import plan_request, run_plan
 
     deeplink.check_url(redirect_link, option="--redirect-link")
     if base_url is not None:
         deeplink.normalize_base_url(base_url)
-    store = app().keystore()
+    store = env.keystore()
     plan = plan_request(
         store.load(),
         method=deeplink.DISCONNECT,
@@ -66,4 +68,4 @@ def command(
         redirect_link=redirect_link,
         remembered={},
     )
-    run_plan(store, plan, as_json=as_json, qr=qr, qr_file=qr_file)
+    run_plan(env, store, plan, qr=qr, qr_file=qr_file)

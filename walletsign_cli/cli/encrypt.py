@@ -6,6 +6,7 @@ import json
 
 import click
 
+from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.output import emit, json_option, note
 from walletsign_cli.errors import BadInputError
@@ -38,8 +39,14 @@ from walletsign_cli.limits import MAX_MESSAGE_BYTES, check_size
     help="eth-sig-util encryptSafely: pad to a multiple of 2048 bytes to hide the length.",
 )
 @json_option
+@pass_env
 def command(
-    public_key: str, message: str | None, message_file: str | None, pad: bool, as_json: bool
+    env: Environment,
+    public_key: str,
+    message: str | None,
+    message_file: str | None,
+    pad: bool,
+    as_json: bool,
 ) -> None:
     """Encrypt a message to an eth_getEncryptionPublicKey / link.getPublicKey key.
 

@@ -82,9 +82,32 @@ class HelpCommand(click.Command):
         """The whole one-line summary: the command list wraps it rather than cut it."""
         return summary(self)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Parse as click does; when the parser itself fails (an unknown option, a missing
+        value), first read ``--json`` with this command's own options, so that the usage
+        error honours it (``--message --json`` is still a message, never the flag)."""
+        try:
+            return super().parse_args(ctx, list(args))
+        except click.UsageError:
+            _resolve_json_leniently(self, ctx, args)
+            raise
+
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The options, one section per heading."""
         write_sections(formatter, grouped_options(self, ctx, self.help_groups))
+
+
+def _resolve_json_leniently(command: click.Command, ctx: click.Context, args: list[str]) -> None:
+    parser = command.make_parser(ctx)
+    parser.ignore_unknown_options = True
+    try:
+        opts, _, _ = parser.parse_args(args=list(args))
+    except click.UsageError:
+        return
+    json_param = next((p for p in command.params if "--json" in p.opts), None)
+    if json_param is not None and opts.get(json_param.name or ""):
+        # The same callback --json runs when parsing succeeds.
+        json_param.process_value(ctx, True)
 
 
 class HelpGroup(click.Group):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from walletsign_cli.cli.context import app
+from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.inputs import read_text_arg
 from walletsign_cli.cli.output import emit, emit_json, json_option, note, warn
@@ -30,8 +30,14 @@ from walletsign_cli.keystore import check_name, put_dapp_keypair
     "--show-secret", is_flag=True, help="Also print the secret key (it is never shown otherwise)."
 )
 @json_option
+@pass_env
 def command(
-    name: str, force: bool, secret_key: str | None, show_secret: bool, as_json: bool
+    env: Environment,
+    name: str,
+    force: bool,
+    secret_key: str | None,
+    show_secret: bool,
+    as_json: bool,
 ) -> None:
     """Create (or import) the dapp's x25519 encryption keypair.
 
@@ -55,7 +61,7 @@ def command(
             raise BadInputError("--secret-key is empty")
         keypair = X25519KeyPair.from_base58(text, name="--secret-key")
 
-    store = app().keystore()
+    store = env.keystore()
     with store.transaction() as data:
         if name in data["keys"] and not force:
             raise KeystoreError(

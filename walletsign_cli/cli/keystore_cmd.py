@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from walletsign_cli.cli.context import app
+from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand, HelpGroup
 from walletsign_cli.cli.output import emit, emit_json, json_option, note, warn
 from walletsign_cli.errors import KeystoreError
@@ -28,7 +28,8 @@ def command() -> None:
 
 @command.command("path", cls=HelpCommand, help_groups={"Output": ["--json"]})
 @json_option
-def path_command(as_json: bool) -> None:
+@pass_env
+def path_command(env: Environment, as_json: bool) -> None:
     """Print the keystore's path (and whether it exists and is encrypted).
 
     \b
@@ -36,7 +37,7 @@ def path_command(as_json: bool) -> None:
       walletsign keystore path
       walletsign --keystore ./ks.json keystore path --json
     """
-    store = app().keystore()
+    store = env.keystore()
     exists = store.path.exists() or store.path.is_symlink()
     problem: str | None = None
     encrypted: bool | None = None
@@ -68,7 +69,8 @@ def path_command(as_json: bool) -> None:
 
 @command.command("list", cls=HelpCommand, help_groups={"Output": ["--json"]})
 @json_option
-def list_command(as_json: bool) -> None:
+@pass_env
+def list_command(env: Environment, as_json: bool) -> None:
     """List the keys, sessions, wallets and pending requests by name (never a secret).
 
     Works on an encrypted keystore without the passphrase: names are not sealed.
@@ -78,7 +80,7 @@ def list_command(as_json: bool) -> None:
       walletsign keystore list
       walletsign keystore list --json | jq '.sessions[].name'
     """
-    store = app().keystore()
+    store = env.keystore()
     data = store.load_redacted()
     listing: dict[str, Any] = {
         "keystore": _shown(store.path),
@@ -119,7 +121,8 @@ def list_command(as_json: bool) -> None:
 
 @command.command("encrypt", cls=HelpCommand, help_groups={"Output": ["--json"]})
 @json_option
-def encrypt_command(as_json: bool) -> None:
+@pass_env
+def encrypt_command(env: Environment, as_json: bool) -> None:
     """Seal the keystore's secrets under the passphrase, in place and atomically.
 
     The passphrase comes from WALLETSIGN_PASSPHRASE or the global --passphrase-file; every
@@ -130,12 +133,13 @@ def encrypt_command(as_json: bool) -> None:
       WALLETSIGN_PASSPHRASE='correct horse' walletsign keystore encrypt
       walletsign --passphrase-file ~/.walletsign-pass keystore encrypt --json
     """
-    _convert(encrypt=True, as_json=as_json)
+    _convert(env, encrypt=True, as_json=as_json)
 
 
 @command.command("decrypt", cls=HelpCommand, help_groups={"Output": ["--json"]})
 @json_option
-def decrypt_command(as_json: bool) -> None:
+@pass_env
+def decrypt_command(env: Environment, as_json: bool) -> None:
     """Store the keystore's secrets in plain text again (mode 0600), in place.
 
     Atomic, like every keystore write.
@@ -144,11 +148,11 @@ def decrypt_command(as_json: bool) -> None:
     Examples:
       WALLETSIGN_PASSPHRASE='correct horse' walletsign keystore decrypt
     """
-    _convert(encrypt=False, as_json=as_json)
+    _convert(env, encrypt=False, as_json=as_json)
 
 
-def _convert(*, encrypt: bool, as_json: bool) -> None:
-    store = app().keystore()
+def _convert(env: Environment, *, encrypt: bool, as_json: bool) -> None:
+    store = env.keystore()
     changed = store.convert(encrypt=encrypt)
     if as_json:
         emit_json({"keystore": _shown(store.path), "encrypted": encrypt, "changed": changed})

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import click
 
 from walletsign_cli.cli.completion import complete_keys, complete_sessions
+from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.output import emit, emit_json_line, json_option, note, warn
 from walletsign_cli.errors import ExitCode, InvalidSignatureError, WalletRejectedError
@@ -80,12 +81,12 @@ def open_listener(
 
 
 def finish(
+    env: Environment,
     url: str,
     *,
     key: str | None,
     session: str | None,
     no_save: bool,
-    as_json: bool,
     listener: Listener | None = None,
 ) -> int:
     """Decode ``url`` exactly as ``decode-redirect`` does, answer the phone, print the result.
@@ -98,8 +99,8 @@ def finish(
     target = listener or next((item for item in _OPEN if item.pending_url == url), None)
     page: Page = undecodable_page()
     try:
-        result = decode_redirect(url, key=key, session=session, no_save=no_save)
-        code = report(result, as_json=as_json)
+        result = decode_redirect(env, url, key=key, session=session, no_save=no_save)
+        code = report(env, result)
         page = _page_for(code, result)
         return code
     except WalletRejectedError as exc:
@@ -185,7 +186,9 @@ def _page_for(code: int, result: RedirectResult) -> Page:
 )
 @click.option("--no-save", is_flag=True, help="Change nothing in the keystore.")
 @json_option
+@pass_env
 def command(
+    env: Environment,
     host: str,
     port: int,
     path: str,
@@ -213,7 +216,7 @@ def command(
           --redirect-link http://127.0.0.1:8765/TOKEN/cb --qr
       walletsign listen --host 192.168.1.20 --timeout 600 --json
     """
-    check_decode_options(key=key, session=session)
+    check_decode_options(env, key=key, session=session)
     with open_listener(host, port, path, timeout, link_host=link_host) as listener:
         if as_json:
             emit_json_line({"redirect_link": listener.redirect_link})
@@ -225,20 +228,17 @@ def command(
         )
         url = listener.wait()
         note("received an answer")
-        code = finish(
-            url, key=key, session=session, no_save=no_save, as_json=as_json, listener=listener
-        )
+        code = finish(env, url, key=key, session=session, no_save=no_save, listener=listener)
     if code:
         click.get_current_context().exit(code)
 
 
-def check_decode_options(*, key: str | None, session: str | None) -> None:
+def check_decode_options(env: Environment, *, key: str | None, session: str | None) -> None:
     """Refuse a bad --key or --session at once, not after the wait (exit 3 or 5)."""
-    from walletsign_cli.cli.context import app
     from walletsign_cli.keystore import check_name, dapp_keypair
 
     if session is not None:
         check_name(session, option="--session")
     if key is not None:
         check_name(key, option="--key")
-        dapp_keypair(app().keystore().load(), key)
+        dapp_keypair(env.keystore().load(), key)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
+    from walletsign_cli.cli.context import Environment
     from walletsign_cli.listener import Listener
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -78,7 +79,7 @@ def start_listener(
 
 
 def await_answer(
-    listener: Listener, *, key: str | None, session: str | None, as_json: bool
+    env: Environment, listener: Listener, *, key: str | None, session: str | None
 ) -> None:
     """Wait for the wallet's answer on ``listener``, decode it as decode-redirect, exit so."""
     from walletsign_cli.cli.listen import finish
@@ -90,6 +91,6 @@ def await_answer(
     )
     url = listener.wait()
     note("received an answer")
-    code = finish(url, key=key, session=session, no_save=False, as_json=as_json, listener=listener)
+    code = finish(env, url, key=key, session=session, no_save=False, listener=listener)
     if code:
         click.get_current_context().exit(code)

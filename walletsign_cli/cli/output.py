@@ -6,24 +6,41 @@ user supplied (a message, an error message from a wallet) is printed as it is.
 
 from __future__ import annotations
 
-import os
+import json
 import sys
+import unicodedata
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
+
+from walletsign_cli.cli.context import Environment, current_env
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 PROG = "walletsign"
 
 
+def _resolve_json(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    # Eager: resolved before any other option is checked, so even their errors honour it.
+    env = current_env(ctx)
+    if env is not None and value:
+        env.as_json = True
+    return value
+
+
 def json_option(func: F) -> F:
-    """The ``--json`` flag every subcommand takes (parameter name ``as_json``)."""
+    """The ``--json`` flag every subcommand takes (parameter name ``as_json``).
+
+    Parsing it records the choice in the :class:`Environment`, where the error handler
+    reads it.
+    """
     return click.option(
         "--json",
         "as_json",
         is_flag=True,
+        is_eager=True,
+        callback=_resolve_json,
         help="Print one JSON document on stdout instead of text.",
     )(func)
 
@@ -35,15 +52,11 @@ def emit(text: str) -> None:
 
 def emit_json(document: Any) -> None:
     """One JSON document on stdout."""
-    import json  # here, not at the top: text output does not pay for it
-
     click.echo(json.dumps(document, ensure_ascii=False))
 
 
 def emit_json_line(document: Any) -> None:
     """One JSON Lines record on stdout, flushed at once (for streaming)."""
-    import json
-
     sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
     sys.stdout.flush()
 
@@ -56,8 +69,6 @@ def printable(text: str) -> str:
     """
     if text.isprintable():
         return text
-    import unicodedata
-
     return "".join(
         c if not unicodedata.category(c).startswith("C") else repr(c)[1:-1] for c in text
     )
@@ -88,10 +99,6 @@ def stderr_is_terminal() -> bool:
         return False
 
 
-def color_enabled() -> bool:
+def color_enabled(env: Environment) -> bool:
     """Colour only on a terminal, and never with ``NO_COLOR`` or ``--no-color``."""
-    from walletsign_cli.cli.context import app
-
-    if os.environ.get("NO_COLOR") or app().no_color:
-        return False
-    return stderr_is_terminal()
+    return env.color and stderr_is_terminal()

@@ -2,7 +2,7 @@
 
 ::
 
-    with progress(total_bytes, "verifying") as bar:
+    with progress(env, total_bytes, "verifying") as bar:
         for block in blocks:
             ...
             bar.advance(len(block))
@@ -16,12 +16,15 @@ but each ``advance`` still takes a lock.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
-from walletsign_cli.cli.output import stderr_is_terminal
-from walletsign_cli.cli.render import stdout_is_terminal
+from walletsign_cli.cli.context import Environment
+from walletsign_cli.cli.output import printable, stderr_is_terminal
+from walletsign_cli.cli.render import stderr_console, stdout_is_terminal
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -101,9 +104,6 @@ class _CountingReader:
 
 def stream_size(stream: IO[bytes]) -> int | None:
     """The size of a regular file behind ``stream`` (``None`` for a pipe or a terminal)."""
-    import os
-    import stat
-
     try:
         info = os.fstat(stream.fileno())
     except (OSError, ValueError, AttributeError):
@@ -117,7 +117,9 @@ def enabled() -> bool:
 
 
 @contextmanager
-def progress(total: int | None, label: str, *, unit: str = "items") -> Iterator[Bar]:
+def progress(
+    env: Environment, total: int | None, label: str, *, unit: str = "items"
+) -> Iterator[Bar]:
     """A progress bar of ``total`` units (``None``: unknown) labelled ``label``.
 
     ``unit="bytes"`` shows sizes (``12.3/45.6 MB``) instead of counts. The bar is removed
@@ -139,9 +141,6 @@ def progress(total: int | None, label: str, *, unit: str = "items") -> Iterator[
         TransferSpeedColumn,
     )
 
-    from walletsign_cli.cli.output import printable
-    from walletsign_cli.cli.render import stderr_console
-
     counts: list[Any] = (
         [DownloadColumn(), TransferSpeedColumn()] if unit == "bytes" else [MofNCompleteColumn()]
     )
@@ -162,7 +161,7 @@ def progress(total: int | None, label: str, *, unit: str = "items") -> Iterator[
         columns.append(TimeRemainingColumn())
     bar = Progress(
         *columns,
-        console=stderr_console(),
+        console=stderr_console(env),
         transient=True,
         redirect_stdout=False,
         redirect_stderr=False,

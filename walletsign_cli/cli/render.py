@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
-from walletsign_cli.cli.output import color_enabled, printable, stderr_is_terminal
+from walletsign_cli.cli.context import Environment
+from walletsign_cli.cli.output import (
+    color_enabled,
+    emit,
+    emit_json,
+    note,
+    printable,
+    stderr_is_terminal,
+    warn,
+)
 from walletsign_cli.errors import BadInputError
 
 if TYPE_CHECKING:
@@ -32,7 +41,7 @@ _TONES: dict[str, tuple[str, str]] = {
 }
 
 
-def stderr_console() -> Console:
+def stderr_console(env: Environment) -> Console:
     """The one way to draw on stderr: colour only when :func:`color_enabled` says so.
 
     Without colour the console has no colour system at all, so not even bold or underline
@@ -40,7 +49,7 @@ def stderr_console() -> Console:
     """
     from rich.console import Console
 
-    colour = color_enabled()
+    colour = color_enabled(env)
     return Console(
         file=sys.stderr,
         color_system="auto" if colour else None,
@@ -74,7 +83,10 @@ def abbreviate(text: str, keep: int = 12) -> str:
 
 
 def show_tables(
-    tables: Sequence[tuple[str, Rows]], *, verdict: tuple[Tone, str] | None = None
+    env: Environment,
+    tables: Sequence[tuple[str, Rows]],
+    *,
+    verdict: tuple[Tone, str] | None = None,
 ) -> None:
     """Two-column tables on stderr (then a coloured verdict), only when stderr is a terminal."""
     if not stderr_is_terminal() or not (tables or verdict):
@@ -82,7 +94,7 @@ def show_tables(
     from rich.table import Table
     from rich.text import Text
 
-    console = stderr_console()
+    console = stderr_console(env)
     for title, rows in tables:
         if not rows:
             continue
@@ -253,9 +265,9 @@ def prepare_qr(url: str, *, qr: bool, qr_file: str | None) -> Any:
 
 
 def present_request(
+    env: Environment,
     document: dict[str, Any],
     *,
-    as_json: bool,
     tables: Sequence[tuple[str, Rows]],
     warnings: Sequence[str],
     qr: Any,
@@ -263,15 +275,13 @@ def present_request(
     qr_file: str | None,
 ) -> None:
     """The URL (or the JSON document) on stdout; warnings, tables and the QR code on stderr."""
-    from walletsign_cli.cli.output import emit, emit_json, note, warn
-
     for text in warnings:
         warn(text)
-    if as_json:
+    if env.as_json:
         emit_json(document)
     else:
         emit(str(document["url"]))
-        show_tables(tables)
+        show_tables(env, tables)
     if qr is not None and draw_qr:
         print_qr(qr)
     if qr_file is not None:

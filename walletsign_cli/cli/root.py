@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
 import click
 
 from walletsign_cli import __version__
-from walletsign_cli.cli.context import AppContext
+from walletsign_cli.cli.context import Environment
+from walletsign_cli.cli.output import error
 from walletsign_cli.errors import ExitCode, WalletsignError
 
 PROG = "walletsign"
@@ -70,16 +73,6 @@ def _module_exists(module: str) -> bool:
         return False
 
 
-def _wants_json(argv: list[str]) -> bool:
-    head = argv[: argv.index("--")] if "--" in argv else argv
-    return "--json" in head
-
-
-def _wants_debug(argv: list[str]) -> bool:
-    head = argv[: argv.index("--")] if "--" in argv else argv
-    return "--debug" in head or os.environ.get("WALLETSIGN_DEBUG", "") not in ("", "0")
-
-
 def _run(
     group: RootGroup,
     argv: list[str],
@@ -87,26 +80,18 @@ def _run(
     complete_var: str | None,
     extra: dict[str, Any],
 ) -> int:
-    as_json = _wants_json(argv)
-    debug = _wants_debug(argv)
+    env = Environment.from_process()
     try:
-        result = click.Group.main(
-            group,
-            args=argv,
-            prog_name=prog_name,
-            complete_var=complete_var,
-            standalone_mode=False,
-            **extra,
-        )
+        return _invoke(group, argv, prog_name, complete_var, env, extra)
     except WalletsignError as exc:
-        return _fail(exc.exit_code, exc.error_type, exc.message, exc.hint, as_json, debug)
+        return _fail(env, exc.exit_code, exc.error_type, exc.message, exc.hint)
     except click.exceptions.MissingParameter as exc:
-        return _usage_error(exc, as_json, debug)
+        return _usage_error(env, exc)
     except click.BadParameter as exc:
         # A value was given but is malformed: bad input (3), naming the option.
-        return _fail(ExitCode.BAD_INPUT, "bad_input", _param_message(exc), None, as_json, debug)
+        return _fail(env, ExitCode.BAD_INPUT, "bad_input", _param_message(exc), None)
     except click.UsageError as exc:
-        return _usage_error(exc, as_json, debug)
+        return _usage_error(env, exc)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except (KeyboardInterrupt, click.exceptions.Abort):
@@ -117,20 +102,34 @@ def _run(
         _silence_stdout()
         return ExitCode.OK
     except click.ClickException as exc:
-        return _fail(ExitCode.BAD_INPUT, "bad_input", exc.format_message(), None, as_json, debug)
+        return _fail(env, ExitCode.BAD_INPUT, "bad_input", exc.format_message(), None)
     except Exception as exc:  # noqa: BLE001 - the one place a bug becomes exit 70
         message = (
             f"internal error ({type(exc).__name__}); this is a bug in walletsign, "
             "please report it with the command you ran (without secrets)"
         )
         return _fail(
-            ExitCode.INTERNAL,
-            "internal",
-            message,
-            "rerun with --debug for a traceback",
-            as_json,
-            debug,
+            env, ExitCode.INTERNAL, "internal", message, "rerun with --debug for a traceback"
         )
+
+
+def _invoke(
+    group: RootGroup,
+    argv: list[str],
+    prog_name: str,
+    complete_var: str | None,
+    env: Environment,
+    extra: dict[str, Any],
+) -> int:
+    result = click.Group.main(
+        group,
+        args=argv,
+        prog_name=prog_name,
+        complete_var=complete_var,
+        standalone_mode=False,
+        obj=env,
+        **extra,
+    )
     if isinstance(result, int):
         return result
     return ExitCode.OK
@@ -143,29 +142,22 @@ def _param_message(exc: click.BadParameter) -> str:
     return exc.format_message()
 
 
-def _usage_error(exc: click.UsageError, as_json: bool, debug: bool) -> int:
-    if as_json:
-        return _fail(ExitCode.USAGE, "usage", exc.format_message(), None, True, debug)
+def _usage_error(env: Environment, exc: click.UsageError) -> int:
+    if env.as_json:
+        return _fail(env, ExitCode.USAGE, "usage", exc.format_message(), None)
     exc.show()
     return ExitCode.USAGE
 
 
-def _fail(code: int, kind: str, message: str, hint: str | None, as_json: bool, debug: bool) -> int:
-    # json and traceback are imported here: a failure can afford them, start-up cannot.
-    if debug:
-        import traceback
-
+def _fail(env: Environment, code: int, kind: str, message: str, hint: str | None) -> int:
+    if env.debug:
         traceback.print_exc()
-    if as_json:
-        import json
-
+    if env.as_json:
         document: dict[str, Any] = {"type": kind, "message": message, "exit_code": int(code)}
         if hint:
             document["hint"] = hint
         click.echo(json.dumps({"error": document}, ensure_ascii=False), err=True)
     else:
-        from walletsign_cli.cli.output import error
-
         error(message, hint)
     return code
 
@@ -216,12 +208,11 @@ def cli(
       walletsign decode-redirect 'myapp://onConnect?phantom_encryption_public_key=...'
       walletsign verify --public-key ADDR --signature SIG --message 'hello'
     """
-    ctx.obj = AppContext(
-        keystore_option=keystore_option,
-        passphrase_file=passphrase_file,
-        no_color=no_color,
-        debug=debug or os.environ.get("WALLETSIGN_DEBUG", "") not in ("", "0"),
-    )
+    env = ctx.ensure_object(Environment)
+    env.keystore_option = keystore_option
+    env.passphrase_file = passphrase_file
+    env.no_color = no_color
+    env.debug = env.debug or debug
 
 
 def run() -> NoReturn:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from walletsign_cli.cli.completion import complete_sessions
+from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.listen_flow import (
     LISTEN_HELP_GROUP,
@@ -212,7 +213,7 @@ def _immutable(
     message: str | None,
     others: dict[str, Any],
     description: str | None,
-    env: str | None,
+    link_env: str | None,
     as_json: bool,
 ) -> None:
     import importlib
@@ -227,7 +228,7 @@ def _immutable(
     # Imported by name: another module owns the Immutable X Link side.
     module = importlib.import_module("walletsign_cli.cli.immutable_sign")
     module.sign_immutable(
-        message=message, description=description, env=env or "mainnet", as_json=as_json
+        message=message, description=description, env=link_env or "mainnet", as_json=as_json
     )
 
 
@@ -276,6 +277,7 @@ def _immutable(
 @click.option("--description", metavar="TEXT", help="With --wallet immutable: the description.")
 @click.option(
     "--env",
+    "link_env",
     type=click.Choice(["mainnet", "sandbox"]),
     help="With --wallet immutable: the Link environment [default: mainnet].",
 )
@@ -283,7 +285,9 @@ def _immutable(
 @click.option("--qr-file", metavar="PATH", help="Write a QR code of the URL to PATH (.svg, .png).")
 @listen_options
 @json_option
+@pass_env
 def command(
+    env: Environment,
     redirect_link: str | None,
     message: str | None,
     message_hex: str | None,
@@ -295,7 +299,7 @@ def command(
     wallet: str | None,
     base_url: str | None,
     description: str | None,
-    env: str | None,
+    link_env: str | None,
     qr: bool,
     qr_file: str | None,
     listen: bool,
@@ -334,9 +338,9 @@ def command(
             "--qr-file": qr_file,
             "--listen": listen,
         }
-        _immutable(message, others, description, env, as_json)
+        _immutable(message, others, description, link_env, as_json)
         return
-    if description is not None or env is not None:
+    if description is not None or link_env is not None:
         raise click.UsageError("--description and --env go with --wallet immutable only")
     sources = [
         o
@@ -393,9 +397,7 @@ def command(
             return deeplink.sign_message_payload(raw, token, remembered["display"])
         return deeplink.transaction_payload(method, remembered["transactions"], token)
 
-    from walletsign_cli.cli.context import app
-
-    store = app().keystore()
+    store = env.keystore()
     plan = plan_request(
         store.load(),
         method=method,
@@ -407,9 +409,9 @@ def command(
         remembered=remembered,
         shown=shown,
     )
-    run_plan(store, plan, as_json=as_json, qr=qr, qr_file=qr_file)
+    run_plan(env, store, plan, qr=qr, qr_file=qr_file)
     if listener is not None:
-        await_answer(listener, key=None, session=plan.session.name, as_json=as_json)
+        await_answer(env, listener, key=None, session=plan.session.name)
 
 
 @dataclass(frozen=True)
@@ -480,7 +482,7 @@ def plan_request(
 
 
 def run_plan(
-    store: Keystore, plan: RequestPlan, *, as_json: bool, qr: bool, qr_file: str | None
+    env: Environment, store: Keystore, plan: RequestPlan, *, qr: bool, qr_file: str | None
 ) -> None:
     """Check the QR code, remember the request, then print it."""
     from walletsign_cli.cli.render import prepare_qr, present_request
@@ -489,8 +491,8 @@ def run_plan(
     with store.transaction() as data:
         plan.save(data)
     present_request(
+        env,
         plan.document(),
-        as_json=as_json,
         tables=request_tables(plan.request, plan.shown),
         warnings=plan.warnings(),
         qr=code,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from walletsign_cli.cli.completion import complete_wallets
+from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.output import json_option
 from walletsign_cli.protocols import deeplink
@@ -50,7 +51,9 @@ MAX_ERROR_MESSAGE_CHARS = 4096
     "wallet_encryption_public_key].",
 )
 @json_option
+@pass_env
 def command(
+    env: Environment,
     url: str,
     reject: int | None,
     error_message: str | None,
@@ -73,7 +76,6 @@ def command(
       walletsign simulate --reject 4001 'https://phantom.app/ul/v1/signMessage?...'
       walletsign simulate --json --wallet-name ci-wallet "$URL"
     """
-    from walletsign_cli.cli.context import app
     from walletsign_cli.cli.inputs import read_text_arg
     from walletsign_cli.errors import BadInputError
     from walletsign_cli.keystore import check_name
@@ -95,7 +97,7 @@ def command(
     text = read_text_arg(url, MAX_URL_CHARS, "URL")
     request = simulator.parse_request(text, wallet=wallet)
 
-    store = app().keystore()
+    store = env.keystore()
     with store.transaction() as data:
         answer = simulator.respond(
             request,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.inputs import parse_hex, read_file_bytes, read_text_arg
 from walletsign_cli.cli.output import emit, emit_json, error, json_option, note
@@ -83,7 +84,9 @@ _MAX_SIGNATURE_TEXT = 64 * 1024
     help="--batch: worker processes.",
 )
 @json_option
+@pass_env
 def command(
+    env: Environment,
     public_key: str | None,
     address: str | None,
     recover: bool,
@@ -142,7 +145,7 @@ def command(
         from walletsign_cli.cli.verify_batch import BatchOptions, run_batch
 
         options = BatchOptions(scheme, now_time, allow_high_s, domain, nonce, app_domain)
-        code = run_batch(batch, options, jobs=jobs, as_json=as_json)
+        code = run_batch(env, batch, options, jobs=jobs)
         if code:
             ctx.exit(code)
         return

@@ -27,6 +27,7 @@ from typing import IO, Any, cast
 import nacl.bindings
 import nacl.exceptions
 
+from walletsign_cli.cli.context import Environment
 from walletsign_cli.cli.inputs import parse_hex
 from walletsign_cli.core import base58
 from walletsign_cli.errors import BadInputError, InvalidSignatureError
@@ -535,7 +536,7 @@ def verify_stream(
     return totals[0], totals[1], totals[2]
 
 
-def run_batch(path: str, options: BatchOptions, *, jobs: int, as_json: bool) -> int:
+def run_batch(env: Environment, path: str, options: BatchOptions, *, jobs: int) -> int:
     """The ``--batch`` command: the exit code (0 all valid, 3 any malformed, else 1)."""
     out = sys.stdout
 
@@ -548,17 +549,17 @@ def run_batch(path: str, options: BatchOptions, *, jobs: int, as_json: bool) -> 
 
     if path == "-":
         stream: IO[bytes] = sys.stdin.buffer
-        with progress(stream_size(stream), "verifying", unit="bytes") as bar:
+        with progress(env, stream_size(stream), "verifying", unit="bytes") as bar:
             counts = verify_stream(bar.wrap(stream), write, options, jobs=jobs)
     else:
         try:
             handle = open(path, "rb")  # noqa: PTH123, SIM115 - a user-given path
         except OSError as exc:
             raise BadInputError(f"--batch: cannot read {path}: {exc.strerror}") from None
-        with handle, progress(stream_size(handle), "verifying", unit="bytes") as bar:
+        with handle, progress(env, stream_size(handle), "verifying", unit="bytes") as bar:
             counts = verify_stream(bar.wrap(handle), write, options, jobs=jobs)
     valid, invalid, malformed = counts
-    if not as_json:
+    if not env.as_json:
         from walletsign_cli.cli.output import note
 
         note(
