@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from walletsign_cli.core import base58, box
+from walletsign_cli.core import base58, box, ed25519
 from walletsign_cli.core.box import SharedSecret, X25519KeyPair, X25519PublicKey
-from walletsign_cli.errors import BadInputError, DecryptionError
+from walletsign_cli.errors import BadInputError, DecryptionError, InvalidSignatureError
 from walletsign_cli.limits import MAX_PAYLOAD_BYTES, MAX_URL_CHARS, check_size
 
 CONNECT = "connect"
@@ -337,24 +337,10 @@ def decode_b58_exact(value: str, size: int, name: str) -> bytes:
 
 def parse_redirect(url: str) -> Redirect:
     """Parse a redirect URL (whitespace already removed); checks shapes and encodings."""
-    check_size(len(url), MAX_URL_CHARS, "the redirect URL")
-    if not url:
-        raise BadInputError("the redirect URL is empty")
-    check_text(url, "the redirect URL")
-    if not _SCHEME.match(url):
-        raise BadInputError(
-            f"the redirect URL has no scheme: {url[:40]!r}",
-            hint="paste the whole link the wallet opened, e.g. myapp://onConnect?...",
-        )
+    _check_redirect_text(url)
     link, query = _split_query(url)
     params = parse_qsl(query, keep_blank_values=True)
-    seen: dict[str, str] = {}
-    for name, value in params:
-        relevant = name in _PROTOCOL_PARAMS or name.endswith(KEY_PARAM_SUFFIX)
-        if relevant and name in seen:
-            raise BadInputError(f"parameter {name} appears more than once in the redirect URL")
-        seen.setdefault(name, value)
-
+    seen = _first_values(params)
     if "errorCode" in seen:
         raw_code = seen["errorCode"].strip()
         try:
@@ -369,14 +355,36 @@ def parse_redirect(url: str) -> Redirect:
         wallet_pk = X25519PublicKey(decode_b58_exact(seen[key_param], 32, key_param))
     if "nonce" not in seen and "data" not in seen and key_param is None:
         return Redirect(url, link, params)
-    if "nonce" not in seen:
-        raise BadInputError("nonce parameter is missing from the redirect URL")
-    if "data" not in seen:
-        raise BadInputError("data parameter is missing from the redirect URL")
+    for required in ("nonce", "data"):
+        if required not in seen:
+            raise BadInputError(f"{required} parameter is missing from the redirect URL")
     check_size(len(seen["data"]), MAX_PAYLOAD_BYTES, "data")
     nonce = decode_b58_exact(seen["nonce"], box.NONCE_SIZE, "nonce")
     data = decode_b58(seen["data"], "data")
     return Redirect(url, link, params, None, None, key_param, wallet_pk, nonce, data)
+
+
+def _check_redirect_text(url: str) -> None:
+    check_size(len(url), MAX_URL_CHARS, "the redirect URL")
+    if not url:
+        raise BadInputError("the redirect URL is empty")
+    check_text(url, "the redirect URL")
+    if not _SCHEME.match(url):
+        raise BadInputError(
+            f"the redirect URL has no scheme: {url[:40]!r}",
+            hint="paste the whole link the wallet opened, e.g. myapp://onConnect?...",
+        )
+
+
+def _first_values(params: list[tuple[str, str]]) -> dict[str, str]:
+    # The wallet's own parameters must not repeat; the redirect link's query may.
+    seen: dict[str, str] = {}
+    for name, value in params:
+        relevant = name in _PROTOCOL_PARAMS or name.endswith(KEY_PARAM_SUFFIX)
+        if relevant and name in seen:
+            raise BadInputError(f"parameter {name} appears more than once in the redirect URL")
+        seen.setdefault(name, value)
+    return seen
 
 
 def _find_key_param(seen: dict[str, str]) -> str | None:
@@ -457,9 +465,6 @@ class SessionToken:
 
     def signed_by(self, public_key: bytes) -> bool:
         """True when the user's account key signed it (as Phantom's docs describe)."""
-        from walletsign_cli.core import ed25519
-        from walletsign_cli.errors import InvalidSignatureError
-
         try:
             ed25519.verify(public_key, self.signed, self.signature)
         except InvalidSignatureError:
