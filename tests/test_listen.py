@@ -7,6 +7,7 @@ a timeout and every subprocess is killed in ``finally``.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import json
 import queue
@@ -26,8 +27,9 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from tests.conftest import invoke
+from walletsign_cli import listener as listener_module
 from walletsign_cli.errors import BadInputError
-from walletsign_cli.listener import Listener, Page, normalize_path
+from walletsign_cli.listener import Listener, ListenTimeoutError, Page, normalize_path
 
 LOOPBACK = "http://127.0.0.1:"
 WAIT = 20.0
@@ -396,7 +398,9 @@ def test_listener_api_page_reflects_finish(capsys: pytest.CaptureFixture[str]) -
         sender.start()
         url = listener.wait()
         assert url == listener.redirect_link + "?errorCode=4100"
-        code = finish(Environment(as_json=True), url, key=None, session=None, no_save=True)
+        code = finish(
+            Environment(as_json=True), url, listener=listener, key=None, session=None, no_save=True
+        )
         sender.join(timeout=WAIT)
     assert code == 4
     assert replies and replies[0].status == 200
@@ -406,9 +410,20 @@ def test_listener_api_page_reflects_finish(capsys: pytest.CaptureFixture[str]) -
     assert document["error_code"] == 4100
 
 
-def test_listener_times_out() -> None:
-    with Listener(timeout=0.2) as listener, pytest.raises(BadInputError, match="--timeout"):
+def test_listener_times_out_naming_no_option() -> None:
+    # The listener is not the CLI: the command names its own option (--timeout, ...).
+    with Listener(timeout=0.2) as listener, pytest.raises(ListenTimeoutError) as caught:
         listener.wait()
+    assert isinstance(caught.value, BadInputError)
+    assert caught.value.message == "no answer reached the redirect link within 0.2 s"
+    assert "--" not in str(caught.value)
+
+
+def test_listener_imports_neither_click_nor_the_cli() -> None:
+    tree = ast.parse(Path(listener_module.__file__).read_text(encoding="utf-8"))
+    names = {alias.name for n in ast.walk(tree) if isinstance(n, ast.Import) for alias in n.names}
+    names |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert not {n for n in names if n == "click" or n.startswith(("click.", "walletsign_cli.cli"))}
 
 
 def test_connect_url_and_sign_url_with_listen(keystore_path: Path) -> None:
@@ -487,3 +502,19 @@ def test_listen_timeout_defaults_agree() -> None:
     from walletsign_cli.listener import DEFAULT_TIMEOUT
 
     assert DEFAULT_LISTEN_TIMEOUT == DEFAULT_TIMEOUT
+
+
+def test_listen_timeout_names_the_option_that_set_it(run: Any) -> None:
+    result = run(
+        "connect-url",
+        "--wallet",
+        "phantom",
+        "--app-url",
+        APP_URL,
+        "--listen",
+        "--listen-timeout",
+        "0.2",
+    )
+    assert result.exit_code == 3
+    assert "--listen-timeout: no answer reached the redirect link within 0.2 s" in result.stderr
+    assert "pass a larger --listen-timeout" in result.stderr

@@ -50,6 +50,17 @@ MAX_REQUEST_LINE = MAX_URL_CHARS + 64
 _PATH_SUFFIX = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
 
 
+class ListenTimeoutError(BadInputError):
+    """No answer reached the redirect link in time (exit 3); the caller names its option."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__(
+            f"no answer reached the redirect link within {timeout:g} s",
+            hint="open the deeplink on the phone sooner, or wait longer",
+        )
+        self.timeout = timeout
+
+
 @dataclass(frozen=True)
 class Page:
     """The short HTML page the phone's browser shows after the redirect."""
@@ -240,8 +251,6 @@ class Listener:
             raise BadInputError(f"--timeout must be positive, got {timeout:g}")
         self.host = host
         self.timeout = timeout
-        # The option that set ``timeout``, named in the error when it runs out.
-        self.timeout_option = "--timeout"
         self.path = f"/{secrets.token_urlsafe(16)}{normalize_path(path)}"
         self.pending_url: str | None = None
         self._pending_socket: socket.socket | None = None
@@ -283,7 +292,7 @@ class Listener:
     def wait(self) -> str:
         """Serve requests until the wallet's redirect arrives; return its full URL.
 
-        Raises :class:`BadInputError` (exit 3) when ``timeout`` seconds pass first.
+        Raises :class:`ListenTimeoutError` (exit 3) when ``timeout`` seconds pass first.
         """
         if self.pending_url is not None:
             self.reply(received_page())
@@ -291,12 +300,7 @@ class Listener:
         while self.pending_url is None:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise BadInputError(
-                    f"{self.timeout_option}: no answer reached the redirect link within "
-                    f"{self.timeout:g} s",
-                    hint="open the deeplink on the phone sooner, or pass a larger "
-                    + self.timeout_option,
-                )
+                raise ListenTimeoutError(self.timeout)
             self._server.timeout = remaining
             self._server.handle_request()
         return self.pending_url

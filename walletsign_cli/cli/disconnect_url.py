@@ -7,8 +7,8 @@ import click
 from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.output import json_option
-from walletsign_cli.cli.sign_url import session_option
-from walletsign_cli.protocols import deeplink
+from walletsign_cli.cli.session import send_request, session_option
+from walletsign_cli.protocols import dapp, deeplink
 
 
 @click.command(
@@ -52,20 +52,13 @@ def command(
       walletsign disconnect-url --redirect-link myapp://onDisconnect
       walletsign disconnect-url --redirect-link myapp://onDisconnect --session solflare --json
     """
-    from walletsign_cli.cli.sign_url import plan_request, run_plan
-
-    deeplink.check_url(redirect_link, option="--redirect-link")
-    if base_url is not None:
-        deeplink.normalize_base_url(base_url)
-    store = env.keystore()
-    plan = plan_request(
-        store.load(),
-        method=deeplink.DISCONNECT,
-        payload=deeplink.disconnect_payload,
+    send_request(
+        env,
+        dapp.DISCONNECT,
         session_name=session_name,
         wallet=wallet,
         base_url=base_url,
         redirect_link=redirect_link,
-        remembered={},
+        qr=qr,
+        qr_file=qr_file,
     )
-    run_plan(env, store, plan, qr=qr, qr_file=qr_file)

@@ -12,6 +12,7 @@ import json
 from walletsign_cli.cli.output import emit, emit_json, note, warn
 from walletsign_cli.errors import BadInputError
 from walletsign_cli.limits import MAX_MESSAGE_BYTES, check_size
+from walletsign_cli.protocols.immutable import build_sign_request
 
 
 def sign_immutable(
@@ -25,8 +26,6 @@ def sign_immutable(
     Both fields must be non-empty (Link's NonEmptyString), and Immutable X's own
     key-derivation and key-linking texts are refused (exit 3) as Link refuses them.
     """
-    from walletsign_cli.protocols.immutable import build_sign_request
-
     if message is None:
         raise BadInputError(
             "--message is required with --wallet immutable",

@@ -4,7 +4,8 @@ Also the small API that ``connect-url --listen`` and ``sign-url --listen`` use::
 
     with open_listener(host, port, path, timeout) as listener:
         ...build the deeplink with redirect_link=listener.redirect_link, print it...
-        code = finish(listener.wait(), key=..., session=..., no_save=..., as_json=...)
+        url = wait_for_answer(listener, option="--timeout")
+        code = finish(env, url, listener=listener, key=..., session=..., no_save=...)
 
 The phone's page reflects the decoded outcome: the listener keeps the answering connection
 open, :func:`finish` decodes in this (the main) thread, where the keystore and click context
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 import click
 
@@ -25,12 +25,20 @@ from walletsign_cli.cli.completion import complete_keys, complete_sessions
 from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.output import emit, emit_json_line, json_option, note, warn
-from walletsign_cli.errors import ExitCode, InvalidSignatureError, WalletRejectedError
+from walletsign_cli.cli.redirect_report import report
+from walletsign_cli.cli.session import decode_answer
+from walletsign_cli.errors import (
+    BadInputError,
+    ExitCode,
+    InvalidSignatureError,
+    WalletRejectedError,
+)
 from walletsign_cli.listener import (
     DEFAULT_HOST,
     DEFAULT_PATH,
     DEFAULT_TIMEOUT,
     Listener,
+    ListenTimeoutError,
     Page,
     approved_page,
     is_loopback,
@@ -39,12 +47,8 @@ from walletsign_cli.listener import (
     undecodable_page,
     unverified_page,
 )
-
-if TYPE_CHECKING:
-    from walletsign_cli.cli.decode_redirect import RedirectResult
-
-# The listeners open in this process, so finish(url) can find the connection to answer.
-_OPEN: list[Listener] = []
+from walletsign_cli.protocols.dapp import RedirectResult
+from walletsign_cli.protocols.state import check_name
 
 
 @contextlib.contextmanager
@@ -72,34 +76,39 @@ def open_listener(
                 f"the link shows {host}, which a phone cannot open: replace it with this "
                 "machine's LAN address, or pass --host LAN_IP (or --link-host LAN_IP)"
             )
-    _OPEN.append(listener)
+    with listener:
+        yield listener
+
+
+def wait_for_answer(listener: Listener, *, option: str) -> str:
+    """``listener.wait()``, its timeout named as the ``option`` that set it (exit 3)."""
     try:
-        with listener:
-            yield listener
-    finally:
-        _OPEN.remove(listener)
+        return listener.wait()
+    except ListenTimeoutError as exc:
+        raise BadInputError(
+            f"{option}: {exc.message}",
+            hint=f"open the deeplink on the phone sooner, or pass a larger {option}",
+        ) from None
 
 
 def finish(
     env: Environment,
     url: str,
     *,
+    listener: Listener,
     key: str | None,
     session: str | None,
     no_save: bool,
-    listener: Listener | None = None,
 ) -> int:
-    """Decode ``url`` exactly as ``decode-redirect`` does, answer the phone, print the result.
+    """Decode ``url`` exactly as ``decode-redirect`` does, answer the phone on ``listener``,
+    print the result.
 
     Returns decode-redirect's exit code; its errors are re-raised after the phone got the
     "could not decode" page (or "rejected: …" for a wallet error redirect).
     """
-    from walletsign_cli.cli.decode_redirect import decode_redirect, report
-
-    target = listener or next((item for item in _OPEN if item.pending_url == url), None)
     page: Page = undecodable_page()
     try:
-        result = decode_redirect(env, url, key=key, session=session, no_save=no_save)
+        result = decode_answer(env, url, key=key, session=session, no_save=no_save)
         code = report(env, result)
         page = _page_for(code, result)
         return code
@@ -110,8 +119,7 @@ def finish(
         page = unverified_page()
         raise
     finally:
-        if target is not None:
-            target.reply(page)
+        listener.reply(page)
 
 
 def _page_for(code: int, result: RedirectResult) -> Page:
@@ -226,19 +234,17 @@ def command(
             f"waiting up to {timeout:g} s for the wallet's answer on that link "
             "(pass it as --redirect-link; Ctrl-C to stop)"
         )
-        url = listener.wait()
+        url = wait_for_answer(listener, option="--timeout")
         note("received an answer")
-        code = finish(env, url, key=key, session=session, no_save=no_save, listener=listener)
+        code = finish(env, url, listener=listener, key=key, session=session, no_save=no_save)
     if code:
         click.get_current_context().exit(code)
 
 
 def check_decode_options(env: Environment, *, key: str | None, session: str | None) -> None:
     """Refuse a bad --key or --session at once, not after the wait (exit 3 or 5)."""
-    from walletsign_cli.keystore import check_name, dapp_keypair
-
     if session is not None:
         check_name(session, option="--session")
     if key is not None:
         check_name(key, option="--key")
-        dapp_keypair(env.keystore().load(), key)
+        env.keystore().load().dapp_keypair(key)

@@ -1,19 +1,20 @@
 """``--listen`` for ``connect-url`` and ``sign-url``: serve the redirect link, wait here.
 
-Kept apart from ``cli/listen.py`` so that building a deeplink without ``--listen`` never
-imports the HTTP server.
+The options and the flow; the listener and the decoding are ``walletsign listen``'s
+(:mod:`walletsign_cli.cli.listen`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
-if TYPE_CHECKING:
-    from walletsign_cli.cli.context import Environment
-    from walletsign_cli.listener import Listener
+from walletsign_cli.cli.context import Environment
+from walletsign_cli.cli.listen import finish, open_listener, wait_for_answer
+from walletsign_cli.cli.output import note
+from walletsign_cli.listener import Listener
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -70,11 +71,8 @@ def start_listener(
         return None
     if redirect_link is not None:
         raise click.UsageError("--listen serves its own redirect link: drop --redirect-link")
-    from walletsign_cli.cli.listen import open_listener
-
     ctx = click.get_current_context()
     listener: Listener = ctx.with_resource(open_listener(host=host, port=port, timeout=timeout))
-    listener.timeout_option = "--listen-timeout"
     return listener
 
 
@@ -82,15 +80,12 @@ def await_answer(
     env: Environment, listener: Listener, *, key: str | None, session: str | None
 ) -> None:
     """Wait for the wallet's answer on ``listener``, decode it as decode-redirect, exit so."""
-    from walletsign_cli.cli.listen import finish
-    from walletsign_cli.cli.output import note
-
     note(
         f"waiting up to {listener.timeout:g} s for the wallet's answer on "
         f"{listener.redirect_link} (Ctrl-C to stop)"
     )
-    url = listener.wait()
+    url = wait_for_answer(listener, option="--listen-timeout")
     note("received an answer")
-    code = finish(env, url, key=key, session=session, no_save=False, listener=listener)
+    code = finish(env, url, listener=listener, key=key, session=session, no_save=False)
     if code:
         click.get_current_context().exit(code)

@@ -1,0 +1,89 @@
+"""What the deeplink commands share: ``--session``, one keystore transaction around the dapp
+engine (:mod:`walletsign_cli.protocols.dapp`), and how a built request is shown."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import click
+
+from walletsign_cli.cli.completion import complete_sessions
+from walletsign_cli.cli.context import Environment
+from walletsign_cli.cli.render import Rows, abbreviate, payload_rows, prepare_qr, present_request
+from walletsign_cli.protocols import dapp, deeplink
+
+session_option = click.option(
+    "--session",
+    "session_name",
+    metavar="NAME",
+    shell_complete=complete_sessions,
+    help="The saved session [default: the most recently saved].",
+)
+"""``--session NAME`` for the commands that send a request in a saved session."""
+
+
+def request_tables(request: deeplink.DeeplinkRequest, extra: Rows = ()) -> list[tuple[str, Rows]]:
+    """The parameter table and the decrypted payload table of a built request."""
+    params = [(k, abbreviate(v) if k == "payload" else v) for k, v in request.params]
+    tables: list[tuple[str, Rows]] = [(f"{request.method} parameters", params)]
+    if request.payload is not None:
+        tables.append(("decrypted payload", [*payload_rows(request.payload), *extra]))
+    return tables
+
+
+def send_request(
+    env: Environment,
+    content: dapp.RequestContent,
+    *,
+    session_name: str | None,
+    wallet: str | None,
+    base_url: str | None,
+    redirect_link: str,
+    qr: bool,
+    qr_file: str | None,
+    shown: Sequence[tuple[str, str]] = (),
+) -> dapp.RequestPlan:
+    """Build the request in one keystore transaction (written with the QR file first, so
+    an unwritable ``--qr-file`` changes nothing), then print it."""
+    dapp.check_request_options(redirect_link, base_url)
+    with env.keystore().transaction() as txn:
+        plan = dapp.plan_content(
+            txn.document,
+            content,
+            session_name=session_name,
+            wallet=wallet,
+            base_url=base_url,
+            redirect_link=redirect_link,
+        )
+        code = prepare_qr(plan.request.url, qr=qr, qr_file=qr_file)
+        txn.document = plan.document
+    present_request(
+        env,
+        plan.to_json(),
+        tables=request_tables(plan.request, shown),
+        warnings=plan.warnings(),
+        qr=code,
+        draw_qr=qr,
+        qr_file=qr_file,
+    )
+    return plan
+
+
+def decode_answer(
+    env: Environment, url: str, *, key: str | None, session: str | None, no_save: bool
+) -> dapp.RedirectResult:
+    """Decode a wallet's answer against the keystore (one read), saving what it establishes
+    unless ``no_save``. An error redirect never opens the keystore."""
+    redirect = dapp.read_redirect(url, key=key, session=session)
+    if redirect.kind == "error":
+        return dapp.rejection(redirect)
+    store = env.keystore()
+    if no_save:
+        result, _ = dapp.answer(redirect, store.load(), key=key, session=session)
+        if result.saved:
+            result.saved = False
+            result.notes.append("the session was not saved (--no-save)")
+        return result
+    with store.transaction() as txn:
+        result, txn.document = dapp.answer(redirect, txn.document, key=key, session=session)
+    return result
