@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +11,7 @@ from urllib.parse import parse_qsl
 import pytest
 
 from tests.conftest import load_vector
+from walletsign_cli.cli import sign_url
 from walletsign_cli.core import base58, box
 from walletsign_cli.core.box import X25519KeyPair
 
@@ -522,9 +521,7 @@ def test_message_file_and_display_default(run: Any, tmp_path: Path) -> None:
 
 def test_immutable_is_delegated(run: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[dict[str, Any]] = []
-    fake = types.ModuleType("walletsign_cli.cli.immutable_sign")
-    fake.sign_immutable = lambda **kwargs: calls.append(kwargs)  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "walletsign_cli.cli.immutable_sign", fake)
+    monkeypatch.setattr(sign_url, "sign_immutable", lambda **kwargs: calls.append(kwargs))
     result = run(
         "sign-url",
         "--wallet",
