@@ -39,6 +39,7 @@ DEFAULT_LOCK_TIMEOUT = 10.0
 HEADER = "encryption"
 PASSPHRASE_HINT = f"set {ENV_PASSPHRASE} or pass --passphrase-file PATH (before the subcommand)"
 
+
 def default_path() -> Path:
     """``<user data dir>/walletsign/keystore.json`` for this platform."""
     home = Path.home()
