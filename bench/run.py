@@ -229,26 +229,28 @@ def sign_all_answer(keystore: Path, data_chars: int) -> tuple[str, list[str]]:
     whose base58 ``data`` is about ``data_chars`` long: (redirect URL, the transactions)."""
     from walletsign_cli.core import box
     from walletsign_cli.core.ed25519 import Ed25519SigningKey
-    from walletsign_cli.keystore import Keystore, now_iso, put_dapp_keypair
+    from walletsign_cli.keystore import Keystore
+    from walletsign_cli.protocols.state import KeyEntry, SessionEntry, now_iso
 
     dapp = box.X25519KeyPair.from_secret(b"\1" * 32)
     wallet = box.X25519KeyPair.from_secret(b"\2" * 32)
     account = Ed25519SigningKey.from_seed(b"\3" * 32)
-    with Keystore(keystore).transaction() as data:
-        put_dapp_keypair(data, "default", dapp)
-        data["sessions"]["phantom"] = {
-            "wallet": "phantom",
-            "base_url": "https://phantom.app/ul/v1/",
-            "dapp_key": "default",
-            "dapp_public_key": str(dapp.public),
-            "wallet_encryption_public_key": str(wallet.public),
-            "public_key": str(account.public),
-            "session": "bench-session-token",
-            "cluster": "mainnet-beta",
-            "app_url": "https://example.com",
-            "redirect_link": "myapp://onConnect",
-            "created_at": now_iso(),
-        }
+    session = SessionEntry(
+        wallet="phantom",
+        base_url="https://phantom.app/ul/v1/",
+        dapp_key="default",
+        dapp_public_key=str(dapp.public),
+        wallet_encryption_public_key=str(wallet.public),
+        public_key=str(account.public),
+        session="bench-session-token",
+        cluster="mainnet-beta",
+        app_url="https://example.com",
+        redirect_link="myapp://onConnect",
+        created_at=now_iso(),
+    )
+    with Keystore(keystore).transaction() as txn:
+        doc = txn.document.with_key("default", KeyEntry.of(dapp, now_iso()))
+        txn.document = doc.with_session("phantom", session)
     shared = box.shared_secret(dapp.public, wallet)
     transactions: list[str] = []
     # ciphertext = plaintext + 16 bytes; base58 is ~1.366 characters a byte

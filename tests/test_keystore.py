@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import raw_transaction
 from walletsign_cli.errors import KeystoreError
-from walletsign_cli.keystore import Keystore, empty, locate
+from walletsign_cli.keystore import Keystore, locate
+from walletsign_cli.protocols.state import Document
 
 
 def test_locate_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -25,7 +27,7 @@ def test_locate_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_created_0600_in_0700_folder(keystore_path: Path) -> None:
     store = Keystore(keystore_path)
-    with store.transaction() as data:
+    with raw_transaction(store) as data:
         data["keys"]["a"] = {"public_key": "x"}
     assert stat.S_IMODE(keystore_path.stat().st_mode) == 0o600
     assert stat.S_IMODE(keystore_path.parent.stat().st_mode) == 0o700
@@ -33,7 +35,7 @@ def test_created_0600_in_0700_folder(keystore_path: Path) -> None:
 
 
 def test_missing_file_reads_empty_and_is_not_created(keystore_path: Path) -> None:
-    assert Keystore(keystore_path).load() == empty()
+    assert Keystore(keystore_path).load() == Document()
     assert not keystore_path.exists()
 
 
@@ -45,35 +47,35 @@ def test_bad_file_is_error_and_untouched(keystore_path: Path, content: bytes) ->
     keystore_path.write_bytes(content)
     keystore_path.chmod(0o600)
     store = Keystore(keystore_path)
-    with pytest.raises(KeystoreError), store.transaction() as data:
+    with pytest.raises(KeystoreError), raw_transaction(store) as data:
         data["keys"]["x"] = {}
     assert keystore_path.read_bytes() == content
 
 
 def test_group_readable_is_refused_with_hint(keystore_path: Path) -> None:
     keystore_path.parent.mkdir(mode=0o700)
-    keystore_path.write_text(json.dumps(empty()))
+    keystore_path.write_text(json.dumps(Document().to_json()))
     keystore_path.chmod(0o644)
     with pytest.raises(KeystoreError) as info:
-        Keystore(keystore_path).load()
+        Keystore(keystore_path).load().to_json()
     assert info.value.hint == f"chmod 600 {keystore_path}"
 
 
 def test_symlink_is_refused(keystore_path: Path, tmp_path: Path) -> None:
     real = tmp_path / "real.json"
-    real.write_text(json.dumps(empty()))
+    real.write_text(json.dumps(Document().to_json()))
     real.chmod(0o600)
     keystore_path.parent.mkdir(mode=0o700)
     keystore_path.symlink_to(real)
     with pytest.raises(KeystoreError, match="symbolic link"):
-        Keystore(keystore_path).load()
+        Keystore(keystore_path).load().to_json()
 
 
 def test_failed_replace_leaves_old_file(
     keystore_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = Keystore(keystore_path)
-    with store.transaction() as data:
+    with raw_transaction(store) as data:
         data["keys"]["old"] = {"public_key": "1"}
     before = keystore_path.read_bytes()
 
@@ -81,7 +83,7 @@ def test_failed_replace_leaves_old_file(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(KeystoreError, match="disk full"), store.transaction() as data:
+    with pytest.raises(KeystoreError, match="disk full"), raw_transaction(store) as data:
         data["keys"]["new"] = {"public_key": "2"}
     assert keystore_path.read_bytes() == before
     assert [p.name for p in keystore_path.parent.iterdir() if p.suffix == ".tmp"] == []
@@ -89,7 +91,7 @@ def test_failed_replace_leaves_old_file(
 
 def test_exception_inside_transaction_writes_nothing(keystore_path: Path) -> None:
     store = Keystore(keystore_path)
-    with pytest.raises(RuntimeError), store.transaction() as data:
+    with pytest.raises(RuntimeError), raw_transaction(store) as data:
         data["keys"]["x"] = {}
         raise RuntimeError
     assert not keystore_path.exists()

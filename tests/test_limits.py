@@ -17,12 +17,14 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import raw_transaction
 from walletsign_cli import limits
 from walletsign_cli.core import base58
 from walletsign_cli.core.box import X25519KeyPair
 from walletsign_cli.core.ed25519 import Ed25519SigningKey
 from walletsign_cli.errors import InputTooLargeError
-from walletsign_cli.keystore import Keystore, now_iso, put_dapp_keypair
+from walletsign_cli.keystore import Keystore
+from walletsign_cli.protocols.state import KeyEntry, now_iso
 
 TWO_MB = 2 * 1024 * 1024
 # Refusing means checking a length: far below this even on a slow CI machine.
@@ -126,8 +128,8 @@ def save_session(path: Path) -> None:
     """A dapp key and a session, as decode-redirect saves them after a connect answer."""
     dapp = X25519KeyPair.generate()
     wallet = X25519KeyPair.generate()
-    with Keystore(path).transaction() as data:
-        put_dapp_keypair(data, "default", dapp)
+    with raw_transaction(Keystore(path)) as data:
+        data["keys"]["default"] = KeyEntry.of(dapp, now_iso()).to_json()
         data["sessions"]["phantom"] = {
             "wallet": "phantom",
             "base_url": "https://phantom.app/ul/v1/",

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import raw_transaction
 from walletsign_cli.core import sealing
 from walletsign_cli.errors import BadInputError, DecryptionError, KeystoreError
 from walletsign_cli.keystore import Keystore
@@ -39,7 +40,7 @@ def _store(path: Path, passphrase: str | None = PASS) -> Keystore:
 
 
 def _fill(path: Path, passphrase: str | None = PASS) -> None:
-    with _store(path, passphrase).transaction() as data:
+    with raw_transaction(_store(path, passphrase)) as data:
         data.update(json.loads(json.dumps(DOCUMENT)))
 
 
@@ -109,7 +110,7 @@ def test_secrets_are_sealed_at_every_depth_and_opened_on_load(keystore_path: Pat
     assert sealing.is_sealed(raw["wallets"]["sim"]["dapps"]["PUBK"]["session"])
     assert raw["keys"]["k"]["public_key"] == "PUBK"  # names and public data stay readable
     assert raw["requests"]["N"]["session_name"] == "s"
-    loaded = _store(keystore_path).load()
+    loaded = _store(keystore_path).load().to_json()
     assert "encryption" not in loaded
     assert loaded == DOCUMENT
     assert stat.S_IMODE(keystore_path.stat().st_mode) == 0o600
@@ -119,11 +120,11 @@ def test_encrypted_store_without_or_with_wrong_passphrase(keystore_path: Path) -
     _fill(keystore_path)
     before = keystore_path.read_bytes()
     with pytest.raises(KeystoreError, match="encrypted and no passphrase") as info:
-        _store(keystore_path, None).load()
+        _store(keystore_path, None).load().to_json()
     assert info.value.hint is not None and "WALLETSIGN_PASSPHRASE" in info.value.hint
     with (
         pytest.raises(KeystoreError, match="wrong passphrase"),
-        _store(keystore_path, "nope").transaction() as data,
+        raw_transaction(_store(keystore_path, "nope")) as data,
     ):
         data["keys"].clear()
     assert keystore_path.read_bytes() == before
@@ -134,11 +135,11 @@ def test_plaintext_store_is_sealed_at_the_next_write_with_a_passphrase(
 ) -> None:
     _fill(keystore_path, None)
     assert "SECRET-K" in keystore_path.read_text()
-    with _store(keystore_path).transaction() as data:
+    with raw_transaction(_store(keystore_path)) as data:
         data["keys"]["k2"] = {"public_key": "P2", "secret_key": "SECRET-K2"}
     text = keystore_path.read_text()
     assert "SECRET-K" not in text
-    assert _store(keystore_path).load()["keys"]["k2"]["secret_key"] == "SECRET-K2"
+    assert _store(keystore_path).load().to_json()["keys"]["k2"]["secret_key"] == "SECRET-K2"
 
 
 def test_tampered_sealed_value_is_an_error_and_left_untouched(keystore_path: Path) -> None:
@@ -149,7 +150,7 @@ def test_tampered_sealed_value_is_an_error_and_left_untouched(keystore_path: Pat
     keystore_path.write_text(json.dumps(raw))
     before = keystore_path.read_bytes()
     with pytest.raises(KeystoreError, match=r"sessions\.s\.session does not decrypt"):
-        _store(keystore_path).load()
+        _store(keystore_path).load().to_json()
     assert keystore_path.read_bytes() == before
 
 
@@ -159,12 +160,12 @@ def test_sealed_value_without_header_is_corrupt(keystore_path: Path) -> None:
     del raw["encryption"]
     keystore_path.write_text(json.dumps(raw))
     with pytest.raises(KeystoreError, match="no 'encryption' header"):
-        _store(keystore_path).load()
+        _store(keystore_path).load().to_json()
 
 
 def test_load_redacted_needs_no_passphrase_and_shows_no_secret(keystore_path: Path) -> None:
     _fill(keystore_path)
-    redacted = _store(keystore_path, None).load_redacted()
+    redacted = _store(keystore_path, None).load_redacted().to_json()
     text = json.dumps(redacted)
     assert "enc:v1:" not in text
     assert "encryption" not in redacted
@@ -219,9 +220,9 @@ def test_cli_passphrase_file_first_line_wins_over_env(
 ) -> None:
     monkeypatch.setenv("WALLETSIGN_PASSPHRASE", "not this one")
     assert run("--passphrase-file", str(passfile), "keygen").exit_code == 0
-    assert _store(keystore_path, PASS).load()["keys"]["default"]["secret_key"]
+    assert _store(keystore_path, PASS).load().to_json()["keys"]["default"]["secret_key"]
     with pytest.raises(KeystoreError, match="wrong passphrase"):
-        _store(keystore_path, "not this one").load()
+        _store(keystore_path, "not this one").load().to_json()
 
 
 @pytest.mark.parametrize("content", [None, b"", b"\nlater"])
@@ -241,7 +242,7 @@ def test_cli_encrypt_decrypt_round_trip(
     run: Any, keystore_path: Path, passfile: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _fill(keystore_path, None)
-    plain = _store(keystore_path, None).load()
+    plain = _store(keystore_path, None).load().to_json()
     pf = ["--passphrase-file", str(passfile)]
 
     result = run(*pf, "keystore", "encrypt", "--json")
@@ -254,7 +255,7 @@ def test_cli_encrypt_decrypt_round_trip(
     text = keystore_path.read_text()
     assert all(secret not in text for secret in SECRETS)
     assert stat.S_IMODE(keystore_path.stat().st_mode) == 0o600
-    assert _store(keystore_path).load() == plain
+    assert _store(keystore_path).load().to_json() == plain
 
     again = run(*pf, "keystore", "encrypt")
     assert again.exit_code == 0
@@ -278,7 +279,7 @@ def test_cli_encrypt_decrypt_round_trip(
     assert result.stdout.strip() == str(keystore_path)
     assert "decrypted" in result.stderr
     assert "encryption" not in json.loads(keystore_path.read_text())
-    assert _store(keystore_path, None).load() == plain
+    assert _store(keystore_path, None).load().to_json() == plain
     assert stat.S_IMODE(keystore_path.stat().st_mode) == 0o600
 
 
@@ -329,7 +330,7 @@ def test_cli_path_of_missing_keystore(run: Any, keystore_path: Path) -> None:
 
 
 def test_cli_list_does_not_print_control_characters(run: Any, keystore_path: Path) -> None:
-    with _store(keystore_path, None).transaction() as data:
+    with raw_transaction(_store(keystore_path, None)) as data:
         data["keys"]["evil\x1b[2Jname"] = {"public_key": "P\nK"}
     result = run("keystore", "list")
     assert result.exit_code == 0

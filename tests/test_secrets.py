@@ -53,7 +53,7 @@ def _forms(raw: bytes) -> set[str]:
 
 
 def _secrets(keystore: Path, passphrase: str | None) -> dict[str, set[str]]:
-    data = Keystore(keystore, passphrase=passphrase).load()
+    data = Keystore(keystore, passphrase=passphrase).load().to_json()
     found: dict[str, set[str]] = {}
     dapp_keys = {}
     for name, entry in data["keys"].items():
@@ -119,9 +119,11 @@ def _run_flow(flow: Flow) -> None:
     signed = flow.step("simulate", sign["url"])
     decoded = flow.step("decode-redirect", signed["redirect"])
     signature = decoded["data"]["signature"]
-    public_key = Keystore(flow.keystore, passphrase=flow.passphrase).load()["sessions"]["phantom"][
-        "public_key"
-    ]
+    public_key = (
+        Keystore(flow.keystore, passphrase=flow.passphrase)
+        .load()
+        .to_json()["sessions"]["phantom"]["public_key"]
+    )
     flow.step("verify", "--public-key", public_key, "--signature", signature, "--message", "hello")
     flow.step("verify", "--public-key", public_key, "--signature", signature, "--message", "x")
     # Failures: tampered answer, refused request, missing session, existing key, bad input.

@@ -24,6 +24,7 @@ from nacl.secret import SecretBox
 from nacl.signing import SigningKey, VerifyKey
 
 from tests.conftest import load_vector
+from tests.helpers import raw_transaction
 from tests.test_solana_tx import legacy_message, short_vec, unsigned, v0_message
 from walletsign_cli.core.box import X25519KeyPair, X25519PublicKey, shared_secret
 from walletsign_cli.core.ed25519 import Ed25519SigningKey
@@ -97,7 +98,7 @@ def reseal(loop: Loop, url: str, **changes: str) -> str:
 
 
 def dapp_secret(keystore: Path, name: str = "default") -> bytes:
-    secret = Keystore(keystore).load()["keys"][name]["secret_key"]
+    secret = Keystore(keystore).load().to_json()["keys"][name]["secret_key"]
     raw = b58.b58decode(secret)
     assert isinstance(raw, bytes)
     return raw
@@ -328,7 +329,7 @@ def test_whole_loop_through_the_cli(wallet: str, run: Any, keystore_path: Path) 
         "solana",
         "devnet",
     )
-    stored = Keystore(keystore_path).load()["wallets"]["sim"]
+    stored = Keystore(keystore_path).load().to_json()["wallets"]["sim"]
     assert stored["account_public_key"] == b58.b58encode(loop.account).decode()
 
     # signMessage: the signature is over the exact requested bytes.
@@ -407,7 +408,7 @@ def test_whole_loop_through_the_cli(wallet: str, run: Any, keystore_path: Path) 
     )
     assert bye["redirect"] == "myapp://onBye"
     assert bye["method"] == "disconnect"
-    assert Keystore(keystore_path).load()["wallets"]["sim"]["dapps"] == {}
+    assert Keystore(keystore_path).load().to_json()["wallets"]["sim"]["dapps"] == {}
     assert run("decode-redirect", bye["redirect"]).exit_code == 0
     refused = ok_json(run("simulate", pending, "--json"))
     assert refused["status"] == "rejected"
@@ -454,7 +455,7 @@ def test_url_from_stdin_and_wallet_name(run: Any, keystore_path: Path) -> None:
     answer = ok_json(result)
     assert answer["wallet"] is None
     assert answer["key_param"] == "wallet_encryption_public_key"
-    assert "ci-wallet" in Keystore(keystore_path).load()["wallets"]
+    assert "ci-wallet" in Keystore(keystore_path).load().to_json()["wallets"]
     forced = ok_json(run("simulate", url, "--wallet", "backpack", "--json"))
     assert forced["wallet"] == "backpack"
 
@@ -567,7 +568,7 @@ def test_rejected_connect_creates_nothing(run: Any, keystore_path: Path) -> None
     )["url"]
     code, _, _ = rejected(run("simulate", url, "--reject", "4001", "--json"))
     assert code == 4001
-    assert Keystore(keystore_path).load()["wallets"] == {}
+    assert Keystore(keystore_path).load().to_json()["wallets"] == {}
 
 
 @pytest.mark.parametrize(
@@ -602,7 +603,7 @@ def test_unknown_dapp_key(connected: Loop) -> None:
 
 def forged_request(loop: Loop, payload: dict[str, Any], method: str = "signMessage") -> str:
     """A request sealed correctly for the connected dapp key, with any payload."""
-    data = Keystore(loop.keystore).load()
+    data = Keystore(loop.keystore).load().to_json()
     session = data["sessions"]["phantom"]
     dapp = X25519KeyPair.from_base58(data["keys"]["default"]["secret_key"])
     wallet_public = X25519PublicKey(loop.wallet_public)
@@ -644,7 +645,9 @@ def token_for(signer: bytes, **claims: Any) -> str:
     ],
 )
 def test_bad_session(session: str, words: str, connected: Loop) -> None:
-    account_seed = Keystore(connected.keystore).load()["wallets"]["sim"]["account_secret_key"]
+    account_seed = (
+        Keystore(connected.keystore).load().to_json()["wallets"]["sim"]["account_secret_key"]
+    )
     seed = b58.b58decode(account_seed)
     tokens = {
         "other-key": token_for(b"\x09" * 32),
@@ -659,7 +662,7 @@ def test_bad_session(session: str, words: str, connected: Loop) -> None:
     assert code == -32000
     assert words in message
     # The wallet's own session, in the same forged envelope, is accepted: the envelope is right.
-    good = Keystore(connected.keystore).load()["sessions"]["phantom"]["session"]
+    good = Keystore(connected.keystore).load().to_json()["sessions"]["phantom"]["session"]
     fine = ok_json(
         connected.run(
             "simulate", forged_request(connected, {"message": "3yZe7d", "session": good}), "--json"
@@ -693,14 +696,14 @@ def test_payload_problems(connected: Loop) -> None:
     bad_key = url.replace(parts["dapp_encryption_public_key"], "abc")
     code, message, _ = rejected(connected.run("simulate", bad_key, "--json"))
     assert code == -32000 and "dapp_encryption_public_key" in message
-    good = Keystore(connected.keystore).load()["sessions"]["phantom"]["session"]
+    good = Keystore(connected.keystore).load().to_json()["sessions"]["phantom"]["session"]
     other = forged_request(connected, {"session": good, "message": 7})
     code, message, _ = rejected(connected.run("simulate", other, "--json"))
     assert code == -32000 and message == "Missing message"
 
 
 def test_junk_payload_json(connected: Loop) -> None:
-    data = Keystore(connected.keystore).load()
+    data = Keystore(connected.keystore).load().to_json()
     dapp = X25519KeyPair.from_base58(data["keys"]["default"]["secret_key"])
     shared = shared_secret(X25519PublicKey(connected.wallet_public), dapp)
     url = connected.sign_url("--message", "hi")["url"]
@@ -786,7 +789,7 @@ def test_not_a_deeplink_exits_3_and_changes_nothing(
 
 def test_corrupt_wallet_state_exits_5(connected: Loop, keystore_path: Path) -> None:
     url = connected.sign_url("--message", "hi")["url"]
-    with Keystore(keystore_path).transaction() as data:
+    with raw_transaction(Keystore(keystore_path)) as data:
         data["wallets"]["sim"]["account_secret_key"] = "not-base58-0OIl"
     before = keystore_path.read_bytes()
     result = connected.run("simulate", url)

@@ -15,54 +15,29 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import json
-import math
 import os
 import re
+import stat
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from walletsign_cli.core import sealing
+from walletsign_cli.core.sealing import Sealer
 from walletsign_cli.errors import BadInputError, DecryptionError, KeystoreError
+from walletsign_cli.protocols.state import VERSION, Document
 
-VERSION = 1
-SECTIONS = ("keys", "sessions", "requests", "wallets")
 ENV_PATH = "WALLETSIGN_KEYSTORE"
 ENV_LOCK_TIMEOUT = "WALLETSIGN_LOCK_TIMEOUT"
 ENV_PASSPHRASE = "WALLETSIGN_PASSPHRASE"
 DEFAULT_LOCK_TIMEOUT = 10.0
 HEADER = "encryption"
 PASSPHRASE_HINT = f"set {ENV_PASSPHRASE} or pass --passphrase-file PATH (before the subcommand)"
-
-Data = dict[str, Any]
-
-# The fields of the data model that hold text (or null), in any section.
-_TEXT_FIELDS = frozenset(
-    {
-        "public_key",
-        "secret_key",
-        "created_at",
-        "wallet",
-        "base_url",
-        "dapp_key",
-        "dapp_public_key",
-        "wallet_encryption_public_key",
-        "session",
-        "cluster",
-        "app_url",
-        "redirect_link",
-        "method",
-        "session_name",
-        "message",
-        "display",
-        "answered_at",
-        "account_secret_key",
-        "account_public_key",
-    }
-)
 
 
 def default_path() -> Path:
@@ -85,11 +60,6 @@ def locate(explicit: str | os.PathLike[str] | None) -> Path:
     return Path(env) if env else default_path()
 
 
-def empty() -> Data:
-    """A new, empty keystore document."""
-    return {"version": VERSION, **{section: {} for section in SECTIONS}}
-
-
 class Keystore:
     """One keystore file. Cheap to construct; touches the disk only when asked.
 
@@ -101,28 +71,14 @@ class Keystore:
         self,
         path: Path,
         *,
-        lock_timeout: float | None = None,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         passphrase: str | bytes | None = None,
     ) -> None:
         self.path = path
-        if lock_timeout is None:
-            raw = os.environ.get(ENV_LOCK_TIMEOUT)
-            try:
-                lock_timeout = float(raw) if raw else DEFAULT_LOCK_TIMEOUT
-            except ValueError:
-                lock_timeout = math.nan
-            # nan or inf would wait forever; a negative wait is a typo.
-            if not (math.isfinite(lock_timeout) and lock_timeout >= 0):
-                raise KeystoreError(
-                    f"{ENV_LOCK_TIMEOUT} is not a number of seconds: {raw!r}",
-                    hint=f"for example {ENV_LOCK_TIMEOUT}=30",
-                )
         self.lock_timeout = lock_timeout
-        if passphrase is None:
-            passphrase = os.environ.get(ENV_PASSPHRASE) or None
         if isinstance(passphrase, str):
             passphrase = passphrase.encode("utf-8")
-        self._passphrase = passphrase
+        self._passphrase = passphrase or None
 
     def __repr__(self) -> str:
         return f"Keystore({str(self.path)!r})"  # never the passphrase
@@ -134,27 +90,24 @@ class Keystore:
 
     # -- reading -------------------------------------------------------------------------
 
-    def load(self) -> Data:
+    def load(self) -> Document:
         """The current document, secrets opened (an empty one if the file does not exist yet)."""
         return self._read()[0]
 
-    def load_redacted(self) -> Data:
+    def load_redacted(self) -> Document:
         """The current document without any secret field; needs no passphrase."""
-        from walletsign_cli.core.sealing import redact_document
-
         raw = self._read_raw()
         if raw is None:
-            return empty()
+            return Document()
         raw.pop(HEADER, None)
-        document: Data = redact_document(raw)
-        return document
+        return self._typed(sealing.redact_document(raw))
 
     def is_encrypted(self) -> bool:
         """Whether the file on disk has its secrets sealed under a passphrase."""
         raw = self._read_raw()
         return raw is not None and HEADER in raw
 
-    def _read_raw(self) -> Data | None:
+    def _read_raw(self) -> dict[str, Any] | None:
         """The parsed file as stored (``None`` if it does not exist), after the safety checks."""
         try:
             # O_NONBLOCK: a FIFO planted at the path must not hang us (fstat refuses it below).
@@ -178,13 +131,11 @@ class Keystore:
             os.close(fd)
         return self._parse(text)
 
-    def _read(self) -> tuple[Data, Sealer | None]:
+    def _read(self) -> tuple[Document, Sealer | None]:
         """The document with its secrets opened, and the sealer of the file (if encrypted)."""
-        from walletsign_cli.core import sealing
-
         raw = self._read_raw()
         if raw is None:
-            return empty(), None
+            return Document(), None
         header = raw.pop(HEADER, None)
         sealer = None
         if header is not None:
@@ -206,17 +157,25 @@ class Keystore:
                     "it was left untouched"
                 ) from None
         try:
-            document: Data = sealing.open_document(raw, sealer)
+            opened = sealing.open_document(raw, sealer)
         except BadInputError as exc:
             raise KeystoreError(
                 f"keystore {self.path}: {exc.message}; it was left untouched",
                 hint="restore it from a backup, or point --keystore at another file",
             ) from None
-        return document, sealer
+        return self._typed(opened), sealer
+
+    def _typed(self, data: dict[str, Any]) -> Document:
+        """The one validation of the document's layout: every entry and field typed."""
+        try:
+            return Document.from_json(data)
+        except BadInputError as exc:
+            raise KeystoreError(
+                f"keystore {self.path}: {exc.message}; it was left untouched",
+                hint="restore it from a backup, or remove that entry by hand",
+            ) from None
 
     def _check_safe(self, st: os.stat_result) -> None:
-        import stat
-
         if stat.S_ISLNK(st.st_mode):
             raise KeystoreError(
                 f"keystore {self.path} is a symbolic link; refusing to follow it",
@@ -231,7 +190,7 @@ class Keystore:
                 hint=f"chmod 600 {self.path}",
             )
 
-    def _parse(self, text: bytes) -> Data:
+    def _parse(self, text: bytes) -> dict[str, Any]:
         try:
             data = json.loads(text)
         except (ValueError, UnicodeDecodeError, RecursionError):
@@ -254,60 +213,7 @@ class Keystore:
                 f"{VERSION}; it was left untouched",
                 hint="upgrade walletsign, or use another --keystore",
             )
-        for section in SECTIONS:
-            value = data.setdefault(section, {})
-            if not isinstance(value, dict):
-                raise KeystoreError(f"keystore {self.path}: {section!r} is not an object")
-            # Every entry is an object: the commands read fields with .get() on it.
-            for name, entry in value.items():
-                if not isinstance(entry, dict):
-                    from walletsign_cli.core.sealing import field_path
-
-                    raise KeystoreError(
-                        f"keystore {self.path}: {field_path(section, name)} is not an object; "
-                        "it was left untouched",
-                        hint="restore it from a backup, or remove that entry by hand",
-                    )
-        for name, wallet in data["wallets"].items():
-            dapps = wallet.get("dapps", {})
-            if not isinstance(dapps, dict) or not all(isinstance(d, dict) for d in dapps.values()):
-                from walletsign_cli.core.sealing import field_path
-
-                raise KeystoreError(
-                    f"keystore {self.path}: {field_path('wallets', name)}.dapps is not an object; "
-                    "it was left untouched"
-                )
-        self._check_fields(data)
         return data
-
-    def _check_fields(self, data: Data) -> None:
-        """The data model's text fields hold text (or null): checked once, here."""
-        entries: list[tuple[tuple[str, ...], dict[str, Any]]]
-        entries = [((s, n), e) for s in SECTIONS for n, e in data[s].items()]
-        entries += [
-            (("wallets", n, "dapps", pk), dapp)
-            for n, wallet in data["wallets"].items()
-            for pk, dapp in wallet.get("dapps", {}).items()
-        ]
-        for where, entry in entries:
-            for key, value in entry.items():
-                if key in _TEXT_FIELDS and not (value is None or isinstance(value, str)):
-                    bad = "is not a string"
-                elif key == "transactions" and not (
-                    isinstance(value, list) and all(isinstance(t, str) for t in value)
-                ):
-                    bad = "is not a list of strings"
-                else:
-                    continue
-                from walletsign_cli.core.sealing import field_path
-
-                path = where[0]
-                for part in (*where[1:], key):
-                    path = field_path(path, part)
-                raise KeystoreError(
-                    f"keystore {self.path}: {path} {bad}; it was left untouched",
-                    hint="restore it from a backup, or remove that entry by hand",
-                )
 
     # -- writing -------------------------------------------------------------------------
 
@@ -326,8 +232,6 @@ class Keystore:
             os.close(fd)  # closing the descriptor releases the lock
 
     def _acquire(self, fd: int) -> None:
-        import fcntl
-
         deadline = time.monotonic() + self.lock_timeout
         delay = 0.002
         while True:
@@ -345,19 +249,19 @@ class Keystore:
                 delay = min(delay * 2, 0.05)
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Data]:
-        """Lock, load, let the caller change the document, then save it if it changed.
+    def transaction(self) -> Iterator[Transaction]:
+        """Lock, read once, let the caller replace ``txn.document``, then save it if it changed.
 
         If the block raises, nothing is written. An encrypted file stays encrypted; a new or
         plaintext file is sealed from this write on when a passphrase was given.
         """
         with self.lock():
             self._remove_stale_temps()
-            data, sealer = self._read()
-            before = json.dumps(data, sort_keys=True)
-            yield data
-            if json.dumps(data, sort_keys=True) != before:
-                self._write(data, sealer or self._new_sealer())
+            document, sealer = self._read()
+            txn = Transaction(document)
+            yield txn
+            if txn.document != document:
+                self._write(txn.document, sealer or self._new_sealer())
 
     def convert(self, *, encrypt: bool) -> bool:
         """Rewrite the file in place with its secrets sealed (or opened); True if it changed.
@@ -378,8 +282,6 @@ class Keystore:
     def _new_sealer(self) -> Sealer | None:
         if not self._passphrase:
             return None
-        from walletsign_cli.core import sealing
-
         return sealing.derive(self._passphrase, sealing.KdfParams.generate())
 
     def _ensure_folder(self) -> None:
@@ -407,12 +309,10 @@ class Keystore:
                     with contextlib.suppress(OSError):
                         os.unlink(entry.path)  # noqa: PTH108 - a DirEntry path
 
-    def _write(self, data: Data, sealer: Sealer | None = None) -> None:
-        from walletsign_cli.core import sealing
-
-        document = data
+    def _write(self, data: Document, sealer: Sealer | None = None) -> None:
+        document = data.to_json()
         if sealer is not None:
-            document = {HEADER: sealer.header(), **sealing.seal_document(data, sealer)}
+            document = {HEADER: sealer.header(), **sealing.seal_document(document, sealer)}
         if not _is_unicode(document):
             # Saved, it would make every later command fail; refuse it now instead.
             raise KeystoreError(
@@ -467,63 +367,8 @@ def _is_unicode(document: Any) -> bool:
     return True
 
 
-# -- typed access to the sections ---------------------------------------------------------
+class Transaction:
+    """The document of one :meth:`Keystore.transaction`: replace ``document`` to save it."""
 
-_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
-
-
-def check_name(name: str, *, option: str = "--name") -> str:
-    """A keystore entry name: 1-64 of ``A-Z a-z 0-9 . _ -``, not starting with ``.`` or ``-``."""
-    if not name or len(name) > 64 or not set(name) <= _NAME_CHARS or name[0] in ".-":
-        raise BadInputError(
-            f"{option} {name!r} is not a valid name: use 1-64 letters, digits, '.', '_' or '-'"
-        )
-    return name
-
-
-def now_iso() -> str:
-    """UTC now, ISO 8601 to the microsecond, so that "most recent" is well defined."""
-    import datetime as _dt
-
-    now = _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds")
-    return now.replace("+00:00", "Z")
-
-
-def dapp_keypair(data: Data, name: str, *, option: str = "--key") -> X25519KeyPair:
-    """The stored dapp keypair ``name``; exit 5 if there is none."""
-    from walletsign_cli.core.box import X25519KeyPair
-
-    entry = data["keys"].get(name)
-    if not isinstance(entry, dict) or "secret_key" not in entry:
-        known = ", ".join(sorted(data["keys"])) or "none"
-        raise KeystoreError(
-            f"{option}: no dapp key named {name!r} in the keystore (known: {known})",
-            hint="create one with: walletsign keygen --name " + name,
-        )
-    try:
-        return X25519KeyPair.from_base58(str(entry["secret_key"]), name=f"stored key {name!r}")
-    except BadInputError as exc:
-        raise damaged(exc) from None
-
-
-def damaged(exc: BadInputError) -> KeystoreError:
-    """A malformed value read back from the keystore is a keystore problem (exit 5)."""
-    return KeystoreError(
-        f"the keystore holds a damaged value: {exc.message}",
-        hint="replace the entry (walletsign keygen --force, or connect again), "
-        "or restore the keystore from a backup",
-    )
-
-
-def put_dapp_keypair(data: Data, name: str, keypair: X25519KeyPair) -> None:
-    """Store (or replace) the dapp keypair ``name``."""
-    data["keys"][name] = {
-        "public_key": str(keypair.public),
-        "secret_key": keypair.secret_base58(),
-        "created_at": now_iso(),
-    }
-
-
-if TYPE_CHECKING:
-    from walletsign_cli.core.box import X25519KeyPair
-    from walletsign_cli.core.sealing import Sealer
+    def __init__(self, document: Document) -> None:
+        self.document = document

@@ -9,7 +9,7 @@ from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.inputs import read_text_arg
 from walletsign_cli.cli.output import emit, emit_json, json_option, note, warn
 from walletsign_cli.errors import BadInputError, KeystoreError
-from walletsign_cli.keystore import check_name, put_dapp_keypair
+from walletsign_cli.protocols.state import KeyEntry, check_name, now_iso
 
 
 @click.command(
@@ -62,18 +62,17 @@ def command(
         keypair = X25519KeyPair.from_base58(text, name="--secret-key")
 
     store = env.keystore()
-    with store.transaction() as data:
-        if name in data["keys"] and not force:
+    with store.transaction() as txn:
+        doc = txn.document
+        if name in doc.keys and not force:
             raise KeystoreError(
                 f"a dapp key named {name!r} already exists in {store.path}",
                 hint="pass --force to replace it (the sessions made with it stop working)",
             )
         stale = sorted(
-            session_name
-            for session_name, entry in data["sessions"].items()
-            if isinstance(entry, dict) and entry.get("dapp_key") == name
+            session_name for session_name, entry in doc.sessions.items() if entry.dapp_key == name
         )
-        put_dapp_keypair(data, name, keypair)
+        txn.document = doc.with_key(name, KeyEntry.of(keypair, now_iso()))
 
     if stale:
         warn(

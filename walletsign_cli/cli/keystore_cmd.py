@@ -86,27 +86,23 @@ def list_command(env: Environment, as_json: bool) -> None:
         "keystore": _shown(store.path),
         "encrypted": store.is_encrypted(),
         "keys": [
-            {"name": name, "public_key": _field(entry, "public_key")}
-            for name, entry in sorted(data["keys"].items())
+            {"name": name, "public_key": entry.public_key}
+            for name, entry in sorted(data.keys.items())
         ],
         "sessions": [
             {
                 "name": name,
-                "wallet": _field(entry, "wallet"),
-                "public_key": _field(entry, "public_key"),
-                "dapp_key": _field(entry, "dapp_key"),
+                "wallet": entry.wallet,
+                "public_key": entry.public_key,
+                "dapp_key": entry.dapp_key,
             }
-            for name, entry in sorted(data["sessions"].items())
+            for name, entry in sorted(data.sessions.items())
         ],
         "wallets": [
-            {"name": name, "account_public_key": _field(entry, "account_public_key")}
-            for name, entry in sorted(data["wallets"].items())
+            {"name": name, "account_public_key": entry.account_public_key}
+            for name, entry in sorted(data.wallets.items())
         ],
-        "pending_requests": sum(
-            1
-            for entry in data["requests"].values()
-            if isinstance(entry, dict) and not entry.get("answered_at")
-        ),
+        "pending_requests": sum(1 for entry in data.requests.values() if not entry.answered_at),
     }
     if as_json:
         emit_json(listing)
@@ -171,7 +167,3 @@ def _text(value: Any) -> str:
     # A hand-edited keystore may hold anything: never let it drive the terminal.
     text = str(value)
     return text if text.isprintable() else repr(text)
-
-
-def _field(entry: Any, key: str) -> Any:
-    return entry.get(key) if isinstance(entry, dict) else None

@@ -78,9 +78,9 @@ def command(
     """
     from walletsign_cli.cli.inputs import read_text_arg
     from walletsign_cli.errors import BadInputError
-    from walletsign_cli.keystore import check_name
     from walletsign_cli.limits import MAX_URL_CHARS, check_size
     from walletsign_cli.protocols import simulator
+    from walletsign_cli.protocols.state import WalletEntry, check_name
 
     if error_message is not None and reject is None:
         raise click.UsageError("--error-message goes with --reject CODE")
@@ -98,16 +98,19 @@ def command(
     request = simulator.parse_request(text, wallet=wallet)
 
     store = env.keystore()
-    with store.transaction() as data:
+    with store.transaction() as txn:
+        stored = txn.document.wallets.get(wallet_name)
+        # The simulator keeps its state as the stored JSON object; typed at this seam.
         answer = simulator.respond(
             request,
-            data["wallets"].get(wallet_name),
+            None if stored is None else stored.to_json(),
             wallet_name=wallet_name,
             reject=reject,
             error_message=error_message,
         )
         if answer.state is not None:
-            data["wallets"][wallet_name] = answer.state
+            entry = WalletEntry.from_json(answer.state, f"wallets.{wallet_name}")
+            txn.document = txn.document.with_wallet(wallet_name, entry)
     report(answer, wallet_name, as_json=as_json)
 
 
