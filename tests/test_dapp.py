@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from tests.test_solana_tx import legacy_message, unsigned, v0_message
 from walletsign_cli.core import base58, box
 from walletsign_cli.core.box import X25519KeyPair
 from walletsign_cli.core.ed25519 import Ed25519SigningKey
@@ -242,6 +243,27 @@ def test_transactions_are_checked() -> None:
     with pytest.raises(BadInputError, match="the message is empty"):
         dapp.sign_message(b"")
     assert dapp.sign_message(b"\xff").remembered["display"] == "hex"
+
+
+def test_sign_all_transactions_round_trip(wallet: Wallet, connected: Document) -> None:
+    account = wallet.account.public.raw
+    texts = [base58.encode(unsigned(m(account))) for m in (legacy_message, v0_message)]
+    content = dapp.sign_transactions(texts)
+    assert content.method == deeplink.SIGN_ALL_TRANSACTIONS
+    plan = dapp.plan_content(
+        connected,
+        content,
+        session_name="phantom",
+        wallet=None,
+        base_url=None,
+        redirect_link=SIGN_REDIRECT,
+        now=T2,
+    )
+    assert plan.pending.transactions == tuple(texts)
+    result, doc = dapp.answer(wallet.respond(plan.request.url), plan.document, now=T2)
+    assert result.method == deeplink.SIGN_ALL_TRANSACTIONS and result.verified is None
+    assert len(result.data["transactions"]) == 2 and not result.warnings
+    assert doc.requests[plan.request.nonce or ""].answered_at == T2
 
 
 def _reseal_signature(answer_url: str, plan: dapp.RequestPlan, signature: bytes) -> str:
