@@ -121,3 +121,12 @@ def test_twenty_concurrent_writers_lose_nothing(keystore_path: Path) -> None:
         assert proc.returncode == 0, err
     keys = json.loads(keystore_path.read_text())["keys"]
     assert sorted(keys) == sorted(f"k{i}" for i in range(20))
+
+
+def test_the_cli_reads_the_variables_the_keystore_names() -> None:
+    from walletsign_cli import keystore
+    from walletsign_cli.cli import context
+
+    assert context.ENV_PASSPHRASE == keystore.ENV_PASSPHRASE
+    assert context.ENV_LOCK_TIMEOUT == keystore.ENV_LOCK_TIMEOUT
+    assert context.DEFAULT_LOCK_TIMEOUT == keystore.DEFAULT_LOCK_TIMEOUT

@@ -40,10 +40,21 @@ HEAVY = (
     "decimal",
 )
 # ``--version`` needs none of the crypto and no command module (the root table is lazy).
-VERSION_ALSO = ("nacl", "walletsign_cli.cli.verify", "walletsign_cli.protocols")
-# Verifying a signature needs no deeplink protocol (the keystore module is light stdlib,
-# imported by the environment object, and never opened by verify).
-VERIFY_ALSO = ("walletsign_cli.protocols.deeplink", "walletsign_cli.cli.render")
+VERSION_ALSO = (
+    "nacl",
+    "walletsign_cli.cli.verify",
+    "walletsign_cli.protocols",
+    "walletsign_cli.keystore",
+    "traceback",
+)
+# Verifying a signature is pure computation: no keystore, no deeplink protocol.
+VERIFY_ALSO = (
+    "walletsign_cli.keystore",
+    "walletsign_cli.protocols.deeplink",
+    "walletsign_cli.protocols.state",
+    "walletsign_cli.cli.render",
+    "tempfile",
+)
 
 # Runs the CLI's main in-process, then reports the exit code and the loaded modules.
 PROBE = """

@@ -13,19 +13,21 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from walletsign_cli.errors import KeystoreError
-from walletsign_cli.keystore import (
-    DEFAULT_LOCK_TIMEOUT,
-    ENV_LOCK_TIMEOUT,
-    ENV_PASSPHRASE,
-    Keystore,
-    locate,
-)
+
+if TYPE_CHECKING:
+    from walletsign_cli.keystore import Keystore
 
 ENV_DEBUG = "WALLETSIGN_DEBUG"
+# The keystore's environment variables: read here, by the CLI, never by the keystore itself
+# (walletsign_cli.keystore names them in its hints; tests/test_keystore.py keeps them equal).
+ENV_PASSPHRASE = "WALLETSIGN_PASSPHRASE"
+ENV_LOCK_TIMEOUT = "WALLETSIGN_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT = 10.0
 
 
 def _env_flag(name: str) -> bool:
@@ -54,6 +56,10 @@ class Environment:
     @property
     def keystore_path(self) -> Path:
         """``--keystore`` > ``$WALLETSIGN_KEYSTORE`` > the user data dir."""
+        # The keystore (and the typed document and sealing under it) is imported only by
+        # the commands that open it: --version and verify never pay for it.
+        from walletsign_cli.keystore import locate
+
         return locate(self.keystore_option)
 
     @property
@@ -63,6 +69,8 @@ class Environment:
 
     def keystore(self) -> Keystore:
         """The keystore these options point at, with the passphrase and lock timeout given."""
+        from walletsign_cli.keystore import Keystore
+
         return Keystore(
             self.keystore_path, passphrase=self.passphrase(), lock_timeout=lock_timeout()
         )

@@ -7,7 +7,6 @@ import importlib.util
 import json
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -151,6 +150,8 @@ def _usage_error(env: Environment, exc: click.UsageError) -> int:
 
 def _fail(env: Environment, code: int, kind: str, message: str, hint: str | None) -> int:
     if env.debug:
+        import traceback  # only a failure under --debug pays for it
+
         traceback.print_exc()
     if env.as_json:
         document: dict[str, Any] = {"type": kind, "message": message, "exit_code": int(code)}

@@ -1,0 +1,122 @@
+"""The public Python API (walletsign_cli.api): the README's example, and each call directly."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import load_vector
+from walletsign_cli import api
+from walletsign_cli.core import base58
+from walletsign_cli.core.ed25519 import Ed25519SigningKey
+from walletsign_cli.errors import BadInputError, InvalidSignatureError, KeystoreError
+
+README = Path(__file__).parent.parent / "README.md"
+
+
+def readme_example() -> str:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Use it from Python", 1)[1].split("\n## ", 1)[0]
+    match = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert match, "the README's Python section has no example"
+    return match.group(1)
+
+
+def test_readme_example_runs_and_prints_what_its_comments_say(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code = readme_example()
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "README.md", "exec"), {})  # noqa: S102 - our own README
+    expected = [line.split("# ", 1)[1] for line in code.splitlines() if "print(" in line]
+    assert out.getvalue().splitlines() == expected
+    assert (tmp_path / "example-keystore.json").exists()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> api.Keystore:
+    return api.open_keystore(tmp_path / "ks.json")
+
+
+def connected(store: api.Keystore) -> str:
+    plan = api.connect_url(
+        store, wallet="solflare", app_url="https://example.com", redirect_link="myapp://c"
+    )
+    result = api.decode_answer(store, api.simulate_wallet(store, plan.request.url).redirect)
+    assert result.saved and result.session_name == "solflare"
+    return str(result.data["public_key"])
+
+
+def test_an_answer_is_matched_to_its_own_request_among_pending_ones(store: api.Keystore) -> None:
+    connected(store)
+    plan = api.sign_message_url(store, b"\x00\xffbytes", redirect_link="myapp://s")
+    assert plan.pending.display == "hex"
+    answer = api.simulate_wallet(store, plan.request.url)
+    forged = api.sign_message_url(store, "another", redirect_link="myapp://s")
+    assert forged.session.name == "solflare"
+    result = api.decode_answer(store, answer.redirect, save=False)
+    assert result.verified is True and result.exit_code == 0
+
+
+def test_decode_without_save_changes_nothing(store: api.Keystore) -> None:
+    plan = api.connect_url(
+        store, wallet="phantom", app_url="https://example.com", redirect_link="myapp://c"
+    )
+    redirect = api.simulate_wallet(store, plan.request.url).redirect
+    before = store.path.read_bytes()
+    result = api.decode_answer(store, redirect, save=False)
+    assert result.status == "approved" and not result.saved
+    assert store.path.read_bytes() == before
+    assert "phantom" not in store.load().sessions
+
+
+def test_a_wallet_error_is_a_rejected_result(store: api.Keystore) -> None:
+    result = api.decode_answer(store, "myapp://c?errorCode=4001&errorMessage=no")
+    assert (result.status, result.error_code, result.exit_code) == ("rejected", 4001, 4)
+    assert not store.path.exists()  # an error redirect never opens the keystore
+
+
+def test_requests_need_a_session(store: api.Keystore) -> None:
+    with pytest.raises(KeystoreError, match="no session"):
+        api.sign_message_url(store, "hi", redirect_link="myapp://s")
+    with pytest.raises(BadInputError):
+        api.sign_transactions_url(store, ["not base58 0OIl"], redirect_link="myapp://s")
+
+
+def test_disconnect_removes_the_session(store: api.Keystore) -> None:
+    connected(store)
+    plan = api.disconnect_url(store, redirect_link="myapp://d")
+    answer = api.simulate_wallet(store, plan.request.url)
+    result = api.decode_answer(store, answer.redirect)
+    assert result.session_removed
+    assert store.load().sessions == {}
+
+
+def test_verify_signature_raises_when_it_does_not_verify() -> None:
+    key = Ed25519SigningKey.from_seed(bytes(range(32)))
+    signature = base58.encode(key.sign(b"hello"))
+    verdict = api.verify_signature(public_key=str(key.public), signature=signature, message="hello")
+    assert verdict.valid and verdict.scheme == "raw" and verdict.signer == str(key.public)
+    with pytest.raises(InvalidSignatureError, match="does not verify"):
+        api.verify_signature(public_key=str(key.public), signature=signature, message="hellO")
+    with pytest.raises(ValueError, match="exactly one"):
+        api.verify_signature(signature=signature, message="hello")
+
+
+def test_verify_signature_ethereum_eip191() -> None:
+    # ethers' personal_sign vector V1 (tests/vectors/eip191.json).
+    case = load_vector("eip191.json")["vectors"][0]
+    verdict = api.verify_signature(
+        address=case["address"], signature=case["signature"], message=case["message_text"]
+    )
+    assert verdict.valid and verdict.chain == "ethereum" and verdict.signer == case["address"]
+    with pytest.raises(InvalidSignatureError):
+        api.verify_signature(
+            address=case["address"], signature=case["signature"], message="hello World"
+        )

@@ -1,0 +1,270 @@
+"""walletsign as a Python library: build deeplinks, decode answers, verify signatures.
+
+The command line is a client of these functions; they print nothing and never exit. Each
+changing call reads the keystore once and saves inside one locked transaction, exactly as
+the commands do. Errors are the exceptions of :mod:`walletsign_cli.errors`: bad input is a
+:class:`~walletsign_cli.errors.BadInputError` (also a ``ValueError``), keystore trouble a
+:class:`~walletsign_cli.errors.KeystoreError` (also an ``OSError``), and a signature that does
+not verify an :class:`~walletsign_cli.errors.InvalidSignatureError`.
+
+::
+
+    from walletsign_cli import api
+
+    store = api.open_keystore("keystore.json")
+    connect = api.connect_url(
+        store, wallet="phantom", app_url="https://example.com", redirect_link="myapp://c"
+    )
+    print(connect.request.url)            # open it on the phone
+    result = api.decode_answer(store, redirect_url)   # saves the session
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from walletsign_cli.errors import InvalidSignatureError
+from walletsign_cli.keystore import DEFAULT_LOCK_TIMEOUT, Keystore, locate
+from walletsign_cli.protocols import dapp, simulator
+from walletsign_cli.protocols.dapp import ConnectPlan, RedirectResult, RequestPlan
+from walletsign_cli.protocols.simulator import Answer
+from walletsign_cli.protocols.state import WalletEntry, check_name
+from walletsign_cli.protocols.verification import (
+    AUTO,
+    EthereumRequest,
+    SolanaRequest,
+    Verdict,
+)
+
+__all__ = [
+    "Answer",
+    "ConnectPlan",
+    "InvalidSignatureError",
+    "Keystore",
+    "RedirectResult",
+    "RequestPlan",
+    "Verdict",
+    "connect_url",
+    "decode_answer",
+    "disconnect_url",
+    "open_keystore",
+    "sign_message_url",
+    "sign_transactions_url",
+    "simulate_wallet",
+    "verify_signature",
+]
+
+
+def open_keystore(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    passphrase: str | bytes | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> Keystore:
+    """The keystore at ``path`` (default: ``$WALLETSIGN_KEYSTORE``, else the user data dir).
+
+    Nothing is read until a call needs it. ``passphrase`` opens (and seals) an encrypted
+    keystore; unlike the CLI, the library never reads ``$WALLETSIGN_PASSPHRASE`` itself.
+    """
+    return Keystore(locate(path), passphrase=passphrase, lock_timeout=lock_timeout)
+
+
+def connect_url(
+    store: Keystore,
+    *,
+    wallet: str | None,
+    app_url: str,
+    redirect_link: str,
+    cluster: str = "mainnet-beta",
+    key: str = "default",
+    base_url: str | None = None,
+) -> ConnectPlan:
+    """Build the ``connect`` deeplink (``.request.url``) and remember it in ``store``; the
+    dapp key ``key`` is created on first use (``.created``)."""
+    with store.transaction() as txn:
+        plan = dapp.plan_connect(
+            txn.document,
+            wallet=wallet,
+            app_url=app_url,
+            redirect_link=redirect_link,
+            cluster=cluster,
+            key=key,
+            base_url=base_url,
+        )
+        txn.document = plan.document
+    return plan
+
+
+def _request(
+    store: Keystore,
+    content: dapp.RequestContent,
+    *,
+    redirect_link: str,
+    session: str | None,
+    wallet: str | None,
+    base_url: str | None,
+) -> RequestPlan:
+    with store.transaction() as txn:
+        plan = dapp.plan_content(
+            txn.document,
+            content,
+            session_name=session,
+            wallet=wallet,
+            base_url=base_url,
+            redirect_link=redirect_link,
+        )
+        txn.document = plan.document
+    return plan
+
+
+def sign_message_url(
+    store: Keystore,
+    message: str | bytes,
+    *,
+    redirect_link: str,
+    session: str | None = None,
+    display: str | None = None,
+    wallet: str | None = None,
+    base_url: str | None = None,
+) -> RequestPlan:
+    """An encrypted ``signMessage`` deeplink for a saved session (default: the newest),
+    remembered so that :func:`decode_answer` verifies the wallet's signature. ``str`` is
+    signed as UTF-8 text; ``display`` is ``"utf8"`` or ``"hex"``."""
+    if isinstance(message, str):
+        content = dapp.sign_message(dapp.text_message(message), display, text=True)
+    else:
+        content = dapp.sign_message(message, display)
+    return _request(
+        store,
+        content,
+        redirect_link=redirect_link,
+        session=session,
+        wallet=wallet,
+        base_url=base_url,
+    )
+
+
+def sign_transactions_url(
+    store: Keystore,
+    transactions: Sequence[str],
+    *,
+    redirect_link: str,
+    send: bool = False,
+    session: str | None = None,
+    wallet: str | None = None,
+    base_url: str | None = None,
+) -> RequestPlan:
+    """``signTransaction`` (one base58 transaction), ``signAllTransactions`` (several) or,
+    with ``send``, ``signAndSendTransaction``; each transaction is parsed first."""
+    content = dapp.sign_transactions(transactions, send=send)
+    return _request(
+        store,
+        content,
+        redirect_link=redirect_link,
+        session=session,
+        wallet=wallet,
+        base_url=base_url,
+    )
+
+
+def disconnect_url(
+    store: Keystore,
+    *,
+    redirect_link: str,
+    session: str | None = None,
+    wallet: str | None = None,
+    base_url: str | None = None,
+) -> RequestPlan:
+    """The encrypted ``disconnect`` deeplink for a saved session."""
+    return _request(
+        store,
+        dapp.DISCONNECT,
+        redirect_link=redirect_link,
+        session=session,
+        wallet=wallet,
+        base_url=base_url,
+    )
+
+
+def decode_answer(
+    store: Keystore,
+    url: str,
+    *,
+    key: str | None = None,
+    session: str | None = None,
+    save: bool = True,
+) -> RedirectResult:
+    """Decode what the wallet sent back, as ``decode-redirect`` does, and (with ``save``)
+    record it: a connect answer saves a session, a disconnect answer removes it.
+
+    A wallet error or a signature that does not verify is a result (``.status``,
+    ``.verified``, ``.exit_code``), not an exception.
+    """
+    redirect = dapp.read_redirect(url, key=key, session=session)
+    if redirect.kind == "error":
+        return dapp.rejection(redirect)  # a wallet error never opens the keystore
+    if not save:
+        result, _ = dapp.answer(redirect, store.load(), key=key, session=session)
+        result.saved = False
+        return result
+    with store.transaction() as txn:
+        result, txn.document = dapp.answer(redirect, txn.document, key=key, session=session)
+    return result
+
+
+def simulate_wallet(
+    store: Keystore,
+    url: str,
+    *,
+    wallet_name: str = "sim",
+    wallet: str | None = None,
+    reject: int | None = None,
+    error_message: str | None = None,
+) -> Answer:
+    """Answer a request deeplink as the wallet would (``walletsign simulate``): the
+    returned answer's ``redirect`` is the URL the wallet opens. The simulated wallet's
+    account and per-dapp keys are kept in ``store`` under ``wallets[wallet_name]``.
+
+    ``reject`` presses Reject with that wallet error code; ``wallet`` overrides the wallet
+    read from the URL (for a custom base URL).
+    """
+    check_name(wallet_name, option="--wallet-name")
+    request = simulator.parse_request(url, wallet=wallet)
+    with store.transaction() as txn:
+        stored = txn.document.wallets.get(wallet_name)
+        # The simulator keeps its state as the stored JSON object; typed at this seam.
+        answer = simulator.respond(
+            request,
+            None if stored is None else stored.to_json(),
+            wallet_name=wallet_name,
+            reject=reject,
+            error_message=error_message,
+        )
+        if answer.state is not None:
+            entry = WalletEntry.from_json(answer.state, f"wallets.{wallet_name}")
+            txn.document = txn.document.with_wallet(wallet_name, entry)
+    return answer
+
+
+def verify_signature(
+    *,
+    signature: str,
+    message: str | bytes,
+    public_key: str | None = None,
+    address: str | None = None,
+    scheme: str = AUTO,
+) -> Verdict:
+    """Verify one signature: Solana (``public_key``: raw, off-chain, SIWS) or Ethereum
+    (``address``: EIP-191). Returns the :class:`Verdict` of a valid signature; raises
+    :class:`InvalidSignatureError` (saying why) when it does not verify, and
+    :class:`BadInputError` for malformed input. ``str`` messages are UTF-8 text."""
+    data = message.encode("utf-8") if isinstance(message, str) else message
+    encoding = "utf8" if isinstance(message, str) else "bytes"
+    if (public_key is None) == (address is None):
+        raise ValueError("give exactly one of public_key (Solana) or address (Ethereum)")
+    if address is not None:
+        eth = EthereumRequest.parse(address, signature, data, message_encoding=encoding)
+        return eth.verdict(eth.verify())
+    sol = SolanaRequest.parse(public_key or "", signature, data, message_encoding=encoding)
+    return sol.verdict(sol.verify(scheme))
