@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import click
 
+from walletsign_cli import api
 from walletsign_cli.cli.completion import complete_sessions
 from walletsign_cli.cli.context import Environment
 from walletsign_cli.cli.render import Rows, abbreviate, payload_rows, prepare_qr, present_request
@@ -72,18 +73,9 @@ def send_request(
 def decode_answer(
     env: Environment, url: str, *, key: str | None, session: str | None, no_save: bool
 ) -> dapp.RedirectResult:
-    """Decode a wallet's answer against the keystore (one read), saving what it establishes
-    unless ``no_save``. An error redirect never opens the keystore."""
-    redirect = dapp.read_redirect(url, key=key, session=session)
-    if redirect.kind == "error":
-        return dapp.rejection(redirect)
-    store = env.keystore()
-    if no_save:
-        result, _ = dapp.answer(redirect, store.load(), key=key, session=session)
-        if result.saved:
-            result.saved = False
-            result.notes.append("the session was not saved (--no-save)")
-        return result
-    with store.transaction() as txn:
-        result, txn.document = dapp.answer(redirect, txn.document, key=key, session=session)
+    """Decode a wallet's answer with :func:`walletsign_cli.api.decode_answer` (one read),
+    saving what it establishes unless ``no_save``."""
+    result = api.decode_answer(env.keystore(), url, key=key, session=session, save=not no_save)
+    if no_save and result.method == deeplink.CONNECT and result.status == "approved":
+        result.notes.append("the session was not saved (--no-save)")
     return result
