@@ -25,9 +25,10 @@ if __package__ in (None, ""):
 
 import nacl.bindings
 
-from walletsign_cli.cli.verify_batch import BatchOptions, verify_stream
+from walletsign_cli.cli.verify_batch import verify_stream
 from walletsign_cli.core import base58
 from walletsign_cli.core.ed25519 import Ed25519SigningKey
+from walletsign_cli.protocols.jobs import Defaults
 
 ROUNDS = 3
 
@@ -68,7 +69,7 @@ def _time_bare(decoded: list[tuple[bytes, bytes, bytes]]) -> float:
 def _time_batch(path: Path, jobs: int, lines: int) -> float:
     with open(os.devnull, "w", encoding="utf-8") as sink, path.open("rb") as stream:  # noqa: PTH123
         start = time.perf_counter()
-        valid, invalid, malformed = verify_stream(stream, sink.write, BatchOptions(), jobs=jobs)
+        valid, invalid, malformed = verify_stream(stream, sink.write, Defaults(), jobs=jobs)
         elapsed = time.perf_counter() - start
     if (valid, invalid, malformed) != (lines, 0, 0):
         raise RuntimeError(f"batch gave {valid} valid, {invalid} invalid, {malformed} malformed")

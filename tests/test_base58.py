@@ -97,3 +97,26 @@ def test_64_kib_is_fast() -> None:
     start = time.perf_counter()
     assert base58.decode(base58.encode(data)) == data
     assert time.perf_counter() - start < 2.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.binary(min_size=32, max_size=32) | st.binary(max_size=3).map(lambda b: b.rjust(32, b"\0"))
+)
+def test_decode_fixed_matches_decode_and_serves_decode_exact(raw: bytes) -> None:
+    text = base58.encode(raw)
+    assert base58.decode_fixed(text, 32) == raw == base58.decode_exact(text, 32, name="k")
+    assert base58.decode_fixed(text, 64) is None
+
+
+def test_decode_exact_keeps_its_errors_for_what_decode_fixed_refuses() -> None:
+    with pytest.raises(BadInputError, match="must be 32 bytes, got 64"):
+        base58.decode_exact(base58.encode(b"\x07" * 64), 32, name="key")
+    with pytest.raises(BadInputError, match="invalid character"):
+        base58.decode_exact("0" * 44, 32, name="key")
+
+
+def test_hint_for_names_base64_and_hex_look_alikes() -> None:
+    assert "base64" in (base58.hint_for("ab+/=") or "")
+    assert "no 0, O, I or l" in (base58.hint_for("0abc") or "")
+    assert base58.hint_for("abc") is None

@@ -13,16 +13,11 @@ from hypothesis import strategies as st
 
 from tests.conftest import load_vector
 from walletsign_cli.cli import verify_batch
-from walletsign_cli.cli.verify_batch import (
-    BatchOptions,
-    decode_fixed_b58,
-    read_blocks,
-    result_line,
-    verify_stream,
-)
-from walletsign_cli.core import base58
+from walletsign_cli.cli.verify_batch import read_blocks, verify_stream
+from walletsign_cli.core import base58, ed25519
 from walletsign_cli.core.ed25519 import Ed25519SigningKey
-from walletsign_cli.protocols import siws
+from walletsign_cli.protocols import batch, siws
+from walletsign_cli.protocols.jobs import Defaults, JobResult
 
 ED = load_vector("ed25519.json")
 EIP191 = load_vector("eip191.json")
@@ -271,8 +266,10 @@ def test_fast_and_general_lines_are_formatted_alike(id_value: Any) -> None:
     line = json.loads(signed_line(0))
     line["id"] = id_value
     out = io.StringIO()
-    verify_stream(io.BytesIO(json.dumps(line).encode() + b"\n"), out.write, BatchOptions())
-    assert out.getvalue() == result_line(1, id_value, True, "solana", "raw", None)
+    verify_stream(io.BytesIO(json.dumps(line).encode() + b"\n"), out.write, Defaults())
+    expected = JobResult(1, id_value, True, "solana", "raw", None)
+    assert out.getvalue() == batch.result_line(expected)
+    assert json.loads(out.getvalue()) == expected.to_json()
     assert json.loads(out.getvalue())["id"] == id_value
 
 
@@ -280,7 +277,7 @@ def test_missing_id_is_null() -> None:
     line = json.loads(signed_line(0))
     del line["id"]
     out = io.StringIO()
-    verify_stream(io.BytesIO(json.dumps(line).encode()), out.write, BatchOptions())
+    verify_stream(io.BytesIO(json.dumps(line).encode()), out.write, Defaults())
     assert json.loads(out.getvalue())["id"] is None
 
 
@@ -290,10 +287,10 @@ def test_missing_id_is_null() -> None:
 )
 def test_fast_base58_matches_the_core_codec(raw: bytes) -> None:
     text = base58.encode(raw)
-    assert decode_fixed_b58(text, 64) == raw
+    assert base58.decode_fixed(text, 64) == raw
     assert base58.decode(text) == raw
     key = raw[:32]
-    assert decode_fixed_b58(base58.encode(key), 32) == key
+    assert base58.decode_fixed(base58.encode(key), 32) == key
 
 
 @pytest.mark.parametrize(
@@ -301,22 +298,23 @@ def test_fast_base58_matches_the_core_codec(raw: bytes) -> None:
     ["", "0" * 88, "1" + base58.encode(b"\x01" * 64), base58.encode(b"\xff" * 65), "é" * 10],
 )
 def test_fast_base58_defers_anything_unusual(text: str) -> None:
-    assert decode_fixed_b58(text, 64) is None
-    assert decode_fixed_b58(text, 32) is None
+    assert base58.decode_fixed(text, 64) is None
+    assert base58.decode_fixed(text, 32) is None
 
 
 def test_fast_base58_refuses_a_key_of_the_wrong_size() -> None:
-    assert decode_fixed_b58(base58.encode(b"\x07" * 33), 32) is None
-    assert decode_fixed_b58(base58.encode(b"\x07" * 64), 32) is None
+    assert base58.decode_fixed(base58.encode(b"\x07" * 33), 32) is None
+    assert base58.decode_fixed(base58.encode(b"\x07" * 64), 32) is None
 
 
 def test_oversized_line_is_cut_and_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(verify_batch, "MAX_BATCH_LINE_BYTES", 1000)
+    monkeypatch.setattr(batch, "MAX_BATCH_LINE_BYTES", 1000)
     data = (signed_line(0) + "\n" + "x" * 50_000 + "\n" + signed_line(1) + "\n").encode()
     blocks = list(read_blocks(io.BytesIO(data), 256))
     assert max(len(b) for b in blocks) <= 256 + 1001 + 1
     out = io.StringIO()
-    counts = verify_stream(io.BytesIO(data), out.write, BatchOptions())
+    counts = verify_stream(io.BytesIO(data), out.write, Defaults())
     assert counts == (2, 0, 1)
     docs = results(out.getvalue())
     assert [d["line"] for d in docs] == [1, 2, 3]
@@ -327,7 +325,7 @@ def test_streaming_writes_block_by_block(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(verify_batch, "BLOCK_BYTES", 1024)
     data = "".join(signed_line(i) + "\n" for i in range(40)).encode()
     writes: list[str] = []
-    verify_stream(io.BytesIO(data), writes.append, BatchOptions())
+    verify_stream(io.BytesIO(data), writes.append, Defaults())
     assert len(writes) > 5  # flushed in chunks, never held to the end
     assert [d["line"] for d in results("".join(writes))] == list(range(1, 41))
 
@@ -360,7 +358,7 @@ class _Trickle(io.RawIOBase):
 def test_single_process_follows_a_slow_pipe() -> None:
     lines = [(signed_line(i) + "\n").encode() for i in range(5)]
     writes: list[str] = []
-    verify_stream(io.BufferedReader(_Trickle(lines)), writes.append, BatchOptions())
+    verify_stream(io.BufferedReader(_Trickle(lines)), writes.append, Defaults())
     assert len([w for w in writes if w]) == 5  # one result as soon as each line arrives
 
 
@@ -385,14 +383,12 @@ def test_portable_libsodium_fallback_gives_the_same_results(
     run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Without PyNaCl's cffi module (another layout), the batch falls back to nacl.bindings."""
-    from walletsign_cli.cli import verify_batch
-
     lines = [signed_line(i, valid=i % 3 != 1) for i in range(30)]
     path = write_lines(tmp_path, lines)
     fast = run("verify", "--batch", path)
-    monkeypatch.setattr(
-        verify_batch, "_sign_open", lambda: (verify_batch._open_portable, None, None)
-    )
+    assert not ed25519.Verifier().portable
+    monkeypatch.setattr(ed25519, "_sodium", None)
+    assert ed25519.Verifier().portable
     portable = run("verify", "--batch", path)
     assert portable.exit_code == fast.exit_code == 1
     assert portable.stdout == fast.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from walletsign_cli.core import encoding
 from walletsign_cli.errors import BadInputError
 from walletsign_cli.limits import check_read, check_size
 
@@ -43,13 +44,4 @@ def read_text_arg(value: str, limit: int, what: str) -> str:
 
 def parse_hex(text: str, what: str) -> bytes:
     """Hex with or without ``0x``; whitespace around it ignored."""
-    body = text.strip()
-    if body[:2] in ("0x", "0X"):
-        body = body[2:]
-    if len(body) % 2:
-        raise BadInputError(f"{what} is not hex: odd number of digits ({len(body)})")
-    try:
-        return bytes.fromhex(body)
-    except ValueError:
-        bad = next((c for c in body if c not in "0123456789abcdefABCDEF"), "?")
-        raise BadInputError(f"{what} is not hex: invalid character {bad!r}") from None
+    return encoding.parse_hex(text, what)

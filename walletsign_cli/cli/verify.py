@@ -1,4 +1,7 @@
-"""``walletsign verify``: does this signature sign this message, and under which scheme?"""
+"""``walletsign verify``: does this signature sign this message, and under which scheme?
+
+Parse the options, build one job, let :mod:`walletsign_cli.protocols.jobs` judge it, render.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +9,19 @@ import click
 
 from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
-from walletsign_cli.cli.inputs import parse_hex, read_file_bytes, read_text_arg
+from walletsign_cli.cli.inputs import read_file_bytes, read_text_arg
 from walletsign_cli.cli.output import emit, emit_json, error, json_option, note
-from walletsign_cli.core import base58
-from walletsign_cli.errors import BadInputError, InvalidSignatureError
-from walletsign_cli.limits import MAX_MESSAGE_BYTES, check_size
-from walletsign_cli.protocols import offchain
+from walletsign_cli.errors import BadInputError
+from walletsign_cli.limits import MAX_MESSAGE_BYTES
+from walletsign_cli.protocols import jobs, offchain
+from walletsign_cli.protocols.jobs import SCHEMES, Defaults, Message
+from walletsign_cli.protocols.siws import parse_time
 from walletsign_cli.protocols.verification import (
     AUTO,
-    EIP191,
-    SCHEMES,
+    ETHEREUM,
     SOLANA,
-    Alternative,
-    EthereumRequest,
-    SolanaRequest,
     Verdict,
     decode_binary,
-    effective_scheme,
 )
 
 _MAX_SIGNATURE_TEXT = 64 * 1024
@@ -60,7 +59,7 @@ _MAX_SIGNATURE_TEXT = 64 * 1024
 )
 @click.option(
     "--scheme",
-    type=click.Choice(SCHEMES),
+    type=click.Choice(list(SCHEMES)),
     default=AUTO,
     show_default=True,
     help="auto: raw bytes, then the Solana off-chain layouts (SIWS named when it is one).",
@@ -123,33 +122,53 @@ def command(
       walletsign verify --recover --signature '{"result": "0x…"}' --message 'hello'
       walletsign verify --batch signatures.jsonl --jobs 4 > results.jsonl
     """
-    ctx = click.get_current_context()
-    now_time = None
-    if now is not None:
-        from walletsign_cli.protocols.siws import parse_time
+    defaults = _defaults(scheme, now, domain, nonce, application_domain, allow_high_s)
+    messages = (message, message_hex, message_b58, message_file)
+    if batch is not None:
+        if recover or any(v is not None for v in (public_key, address, signature, *messages)):
+            raise click.UsageError(
+                "--batch takes the keys, signatures and messages from its lines; "
+                "give no --public-key, --address, --signature or --message* with it"
+            )
+        # The batch machinery (and its progress bar) loads only for --batch.
+        from walletsign_cli.cli.verify_batch import run_batch
 
-        now_time = parse_time(now, "--now")
+        code = run_batch(env, batch, defaults, jobs=jobs)
+    else:
+        verdict = _verdict(defaults, public_key, address, recover, signature, messages)
+        _render(verdict, as_json=as_json, recover_only=address is None and recover)
+        code = 0 if verdict.valid else 1
+    if code:
+        click.get_current_context().exit(code)
+
+
+def _defaults(
+    scheme: str,
+    now: str | None,
+    domain: str | None,
+    nonce: str | None,
+    application_domain: str | None,
+    allow_high_s: bool,
+) -> Defaults:
+    """The options that apply to every job (one with --batch, each line's otherwise)."""
+    now_time = None if now is None else parse_time(now, "--now")
     app_domain = offchain.ZERO_DOMAIN
     if application_domain is not None:
         app_domain, _ = decode_binary(application_domain, 32, name="--application-domain")
         if len(app_domain) != 32:
             raise BadInputError(f"--application-domain must be 32 bytes, got {len(app_domain)}")
+    return Defaults(scheme, now_time, allow_high_s, domain, nonce, app_domain)
 
-    if batch is not None:
-        given = [public_key, address, signature, message, message_hex, message_b58, message_file]
-        if recover or any(v is not None for v in given):
-            raise click.UsageError(
-                "--batch takes the keys, signatures and messages from its lines; "
-                "give no --public-key, --address, --signature or --message* with it"
-            )
-        from walletsign_cli.cli.verify_batch import BatchOptions, run_batch
 
-        options = BatchOptions(scheme, now_time, allow_high_s, domain, nonce, app_domain)
-        code = run_batch(env, batch, options, jobs=jobs)
-        if code:
-            ctx.exit(code)
-        return
-
+def _verdict(
+    defaults: Defaults,
+    public_key: str | None,
+    address: str | None,
+    recover: bool,
+    signature: str | None,
+    messages: tuple[str | None, str | None, str | None, str | None],
+) -> Verdict:
+    """The one job the options describe, judged."""
     ethereum = address is not None or recover
     if public_key is not None and ethereum:
         raise click.UsageError(
@@ -161,51 +180,26 @@ def command(
         )
     if signature is None:
         raise click.UsageError("missing option --signature")
-    if ethereum and scheme not in (AUTO, EIP191):
-        raise click.UsageError(f"--scheme {scheme} is a Solana scheme; Ethereum is eip191")
-    if not ethereum and scheme == EIP191:
-        raise click.UsageError("--scheme eip191 is for Ethereum signatures (--address)")
-    if signature.strip() == "-" and message_file == "-":
+    chain = ETHEREUM if ethereum else SOLANA
+    try:
+        jobs.resolve_scheme(defaults.scheme, chain, name="--scheme")
+    except BadInputError as exc:
+        raise click.UsageError(exc.message) from None
+    if signature.strip() == "-" and messages[3] == "-":
         raise BadInputError("--signature - and --message-file - cannot both read standard input")
-
-    data, encoding, alternatives = _message(message, message_hex, message_b58, message_file)
-    signature_text = (
-        read_text_arg("-", _MAX_SIGNATURE_TEXT, "--signature")
-        if signature.strip() == "-"
-        else signature
-    )
-
-    verdict: Verdict
-    if ethereum:
-        eth_request = EthereumRequest.parse(
-            address, signature_text, data, message_encoding=encoding, alternatives=alternatives
-        )
-        try:
-            verdict = eth_request.verdict(eth_request.verify(allow_high_s=allow_high_s))
-        except InvalidSignatureError as exc:
-            verdict = eth_request.failed(exc)
-    else:
-        assert public_key is not None  # noqa: S101 - checked above
-        request = SolanaRequest.parse(
-            public_key, signature_text, data, message_encoding=encoding, alternatives=alternatives
-        )
-        scheme = effective_scheme(scheme, domain, nonce)
-        try:
-            match = request.verify(
-                scheme, now=now_time, domain=domain, nonce=nonce, application_domain=app_domain
-            )
-            verdict = request.verdict(match)
-        except InvalidSignatureError as exc:
-            verdict = request.failed(scheme, exc)
-
-    _render(verdict, as_json=as_json, recover_only=ethereum and address is None)
-    if not verdict.valid:
-        ctx.exit(1)
+    message = _message(*messages)
+    if signature.strip() == "-":
+        signature = read_text_arg("-", _MAX_SIGNATURE_TEXT, "--signature")
+    signer = ("address", address) if ethereum else ("public_key", public_key)
+    obj = {signer[0]: signer[1], "signature": signature, "scheme": defaults.scheme}
+    names = ("--" + signer[0].replace("_", "-"), "--signature")
+    job = jobs.parse_job(obj, defaults, message=message, names=names, hints=True, recover=True)
+    return job.verdict()
 
 
 def _message(
     text: str | None, hex_text: str | None, b58_text: str | None, path: str | None
-) -> tuple[bytes, str, tuple[Alternative, ...]]:
+) -> Message:
     """The message bytes, how they were given, and other readings the user may have meant."""
     given = [v for v in (text, hex_text, b58_text, path) if v is not None]
     if len(given) != 1:
@@ -213,51 +207,13 @@ def _message(
             "give exactly one of --message, --message-hex, --message-b58, --message-file"
         )
     if text is not None:
-        check_size(len(text), MAX_MESSAGE_BYTES, "--message")
-        try:
-            data = text.encode("utf-8")
-        except UnicodeEncodeError:
-            raise BadInputError("--message is not valid Unicode text") from None
-        alternatives: tuple[Alternative, ...] = ()
-        if text[:2] in ("0x", "0X"):
-            try:
-                as_bytes = parse_hex(text, "--message")
-            except BadInputError:
-                pass
-            else:
-                alternatives = (
-                    Alternative(
-                        as_bytes,
-                        f"the signature is valid for the {len(as_bytes)} bytes {text} "
-                        "(MetaMask and cast sign a 0x… string as bytes): "
-                        f"use --message-hex {text}",
-                    ),
-                )
-        return data, "utf8", alternatives
+        return jobs.text_message(text, name="--message")
     if hex_text is not None:
-        check_size(len(hex_text) // 2, MAX_MESSAGE_BYTES, "--message-hex")
-        data = parse_hex(hex_text, "--message-hex")
-        as_text = hex_text.encode("utf-8", "replace")
-        hint = (
-            f"the signature is valid for the text {hex_text!r} "
-            f"(ethers signs a string as UTF-8 text): use --message '{hex_text}'"
-        )
-        return data, "hex", (Alternative(as_text, hint),)
+        return jobs.hex_message(hex_text, name="--message-hex")
     if b58_text is not None:
-        check_size(len(b58_text), MAX_MESSAGE_BYTES * 2, "--message-b58")
-        return base58.decode(b58_text.strip(), name="--message-b58"), "base58", ()
+        return jobs.b58_message(b58_text, name="--message-b58")
     assert path is not None  # noqa: S101 - one of the four is given
-    data = read_file_bytes(path, MAX_MESSAGE_BYTES, "--message-file")
-    alternatives = ()
-    if data.endswith(b"\n"):
-        alternatives = (
-            Alternative(
-                data.rstrip(b"\r\n"),
-                "the signature is valid for the file without its trailing newline "
-                "(write it with printf or echo -n)",
-            ),
-        )
-    return data, "file", alternatives
+    return jobs.file_message(read_file_bytes(path, MAX_MESSAGE_BYTES, "--message-file"))
 
 
 def _render(verdict: Verdict, *, as_json: bool, recover_only: bool) -> None:

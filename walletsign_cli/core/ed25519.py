@@ -1,13 +1,26 @@
 """Ed25519 signing and verification on libsodium (its strict rules: canonical S, no
-small-order keys or R), as Solana wallets sign messages and session tokens."""
+small-order keys or R), as Solana wallets sign messages and session tokens.
+
+Every verification in walletsign goes through :class:`Verifier` (``verify`` below, the
+keys' ``verify``, ``open_attached`` and ``verify --batch`` alike): one call site of
+libsodium's ``crypto_sign_open``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import nacl.bindings
 import nacl.exceptions
 import nacl.utils
+
+try:
+    # PyNaCl's private cffi module: the fast verifier's way in (the portable path stays).
+    from nacl import _sodium
+except ImportError:  # another PyNaCl layout
+    _sodium = None
 
 from walletsign_cli.core import base58
 from walletsign_cli.errors import BadInputError, InvalidSignatureError
@@ -15,6 +28,7 @@ from walletsign_cli.errors import BadInputError, InvalidSignatureError
 PUBLIC_KEY_SIZE = 32
 SEED_SIZE = 32
 SIGNATURE_SIZE = 64
+_NULL = None if _sodium is None else _sodium.ffi.NULL
 
 
 @dataclass(frozen=True)
@@ -95,18 +109,57 @@ class Ed25519SigningKey:
         return base58.encode(self.seed)
 
 
+def _portable_open(signed: bytes, public_key: bytes) -> bool:
+    try:
+        nacl.bindings.crypto_sign_open(signed, public_key)
+    except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError):
+        return False
+    return True
+
+
+class Verifier:
+    """Verifies detached ed25519 signatures with libsodium's strict rules.
+
+    The fast path calls ``crypto_sign_open`` through PyNaCl's cffi module with NULL for
+    the message output (libsodium then only verifies): nothing is allocated or copied per
+    call, where ``nacl.bindings`` allocates two buffers and copies the message out.
+    ``portable=True``, or a PyNaCl without that private module, goes through the public
+    ``nacl.bindings`` instead, with the same verdicts.
+    """
+
+    __slots__ = ("_sign_open", "portable")
+
+    def __init__(self, *, portable: bool = False) -> None:
+        lib = None if portable or _sodium is None else _sodium.lib
+        self._sign_open: Callable[[Any, Any, bytes, int, bytes], int] | None = getattr(
+            lib, "crypto_sign_open", None
+        )
+        self.portable = self._sign_open is None
+
+    def verify(self, public_key: bytes, message: bytes, signature: bytes) -> None:
+        """Raise :class:`InvalidSignatureError` unless ``signature`` signs ``message``."""
+        if len(signature) != SIGNATURE_SIZE:
+            raise InvalidSignatureError(
+                f"signature must be {SIGNATURE_SIZE} bytes, got {len(signature)}"
+            )
+        if len(public_key) != PUBLIC_KEY_SIZE:
+            raise InvalidSignatureError(f"public key must be 32 bytes, got {len(public_key)}")
+        signed = signature + message
+        sign_open = self._sign_open
+        if sign_open is None:
+            valid = _portable_open(signed, public_key)
+        else:
+            valid = sign_open(_NULL, _NULL, signed, len(signed), public_key) == 0
+        if not valid:
+            raise InvalidSignatureError("ed25519 signature does not verify")
+
+
+_VERIFIER = Verifier()  # stateless: shared by every caller of verify()
+
+
 def verify(public_key: bytes, message: bytes, signature: bytes) -> None:
     """Verify a detached ed25519 signature; raise :class:`InvalidSignatureError` if it fails."""
-    if len(signature) != SIGNATURE_SIZE:
-        raise InvalidSignatureError(
-            f"signature must be {SIGNATURE_SIZE} bytes, got {len(signature)}"
-        )
-    if len(public_key) != PUBLIC_KEY_SIZE:
-        raise InvalidSignatureError(f"public key must be 32 bytes, got {len(public_key)}")
-    try:
-        nacl.bindings.crypto_sign_open(signature + message, public_key)
-    except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError):
-        raise InvalidSignatureError("ed25519 signature does not verify") from None
+    _VERIFIER.verify(public_key, message, signature)
 
 
 def open_attached(signed: bytes, public_key: bytes) -> bytes:

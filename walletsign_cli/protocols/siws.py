@@ -26,12 +26,13 @@ times; :func:`check` does both, as a relying party must.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from walletsign_cli.errors import BadInputError, InvalidSignatureError
 
 HEADER_SUFFIX = " wants you to sign in with your Solana account:"
+_HEADER_SUFFIX_UTF8 = HEADER_SUFFIX.encode()
 _HEADER = re.compile(r"(?P<domain>[^\n]+?) wants you to sign in with your Solana account:")
 
 # (attribute, line prefix) in the order the template writes them.
@@ -48,8 +49,9 @@ _FIELDS: tuple[tuple[str, str], ...] = (
 _RESOURCES = "Resources:"
 
 
-@dataclass(frozen=True)
-class SignInMessage:
+# A NamedTuple, not a dataclass: as immutable and typed, and about ten times cheaper to
+# define, which matters on the start-up path of ``walletsign verify``.
+class SignInMessage(NamedTuple):
     """The fields of a SIWS message (absent fields are None)."""
 
     domain: str
@@ -81,10 +83,20 @@ class SignInMessage:
 
     def to_json(self) -> dict[str, object]:
         """The fields present, snake_case keys."""
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values: dict[str, object] = self._asdict()
         if self.resources is not None:
             values["resources"] = list(self.resources)
         return {k: v for k, v in values.items() if v is not None}
+
+
+def may_be_sign_in(message: bytes) -> bool:
+    """True when the header line could be a SIWS one: the cheap test before :func:`parse`."""
+    return message.split(b"\n", 1)[0].endswith(_HEADER_SUFFIX_UTF8)
+
+
+def mentions_sign_in(message: bytes) -> bool:
+    """True when the SIWS header text occurs anywhere in ``message`` (a faster, looser test)."""
+    return _HEADER_SUFFIX_UTF8 in message
 
 
 def parse(text: str) -> SignInMessage:

@@ -15,12 +15,9 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-import nacl.bindings
-import nacl.exceptions
-
-from walletsign_cli.core import base58
+from walletsign_cli.core import base58, ed25519
 from walletsign_cli.errors import BadInputError, InvalidSignatureError
-from walletsign_cli.protocols import offchain
+from walletsign_cli.protocols import offchain, siws
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -204,11 +201,11 @@ class Alternative(NamedTuple):
 # --- Solana ----------------------------------------------------------------------------
 
 
-def ed25519_ok(public_key: bytes, message: bytes, signature: bytes) -> bool:
-    """libsodium's strict verdict (canonical S, no small-order key or R)."""
+def _signs(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    """Whether one reading of the message verifies (auto tries several, so no error here)."""
     try:
-        nacl.bindings.crypto_sign_open(signature + message, public_key)
-    except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError):
+        ed25519.verify(public_key, message, signature)
+    except InvalidSignatureError:
         return False
     return True
 
@@ -313,16 +310,16 @@ class SolanaRequest(NamedTuple):
         key, sig, message = self.public_key, self.signature, self.message
         layouts = _layouts(scheme)
         serialized = message.startswith(offchain.SIGNING_DOMAIN)
-        if (scheme in (AUTO, RAW) or (layouts and serialized)) and ed25519_ok(key, message, sig):
+        if (scheme in (AUTO, RAW) or (layouts and serialized)) and _signs(key, message, sig):
             return self._name_raw_match(scheme, layouts, claims)
         if not layouts or (serialized and scheme != AUTO):
             return None
         for candidate in offchain.candidates(
             message, key, layouts=layouts, application_domain=application_domain
         ):
-            if ed25519_ok(key, candidate.serialize(), sig):
+            if _signs(key, candidate.serialize(), sig):
                 details = {"offchain": candidate.describe()}
-                if scheme == AUTO and _is_siws(message):
+                if scheme == AUTO and siws.may_be_sign_in(message):
                     return self._siws_match(message, candidate.layout, claims, details)
                 return Match(candidate.layout, self.signer, details)
         return None
@@ -352,21 +349,19 @@ class SolanaRequest(NamedTuple):
                 + ("" if signed_by else " that does not list this key among its signers")
                 + f", not {scheme}"
             )
-        if scheme == AUTO and _is_siws(message):
+        if scheme == AUTO and siws.may_be_sign_in(message):
             return self._siws_match(message, RAW, claims, {})
         return Match(RAW, self.signer)
 
     def _siws(self, claims: dict[str, Any]) -> Match:
-        from walletsign_cli.protocols import siws
-
         parsed = siws.parse(_utf8(self.message, "SIWS message"))
-        if ed25519_ok(self.public_key, self.message, self.signature):
+        if _signs(self.public_key, self.message, self.signature):
             framing = RAW
         else:
             wrapped = offchain.OffchainMessage(
                 offchain.V1, self.message, signers=(self.public_key,)
             )
-            if not ed25519_ok(self.public_key, wrapped.serialize(), self.signature):
+            if not _signs(self.public_key, wrapped.serialize(), self.signature):
                 raise InvalidSignatureError(
                     f"ed25519 signature by {self.signer} does not verify over this "
                     "Sign-In With Solana message (raw or in an offchain-v1 envelope)",
@@ -379,8 +374,6 @@ class SolanaRequest(NamedTuple):
     def _siws_match(
         self, message: bytes, framing: str, claims: dict[str, Any], details: dict[str, Any]
     ) -> Match:
-        from walletsign_cli.protocols import siws
-
         try:
             parsed = siws.parse(message.decode("utf-8"))
         except (BadInputError, UnicodeDecodeError):
@@ -433,15 +426,6 @@ def _layouts(scheme: str) -> tuple[str, ...]:
     if scheme in offchain.LAYOUTS:
         return (scheme,)
     return ()
-
-
-# siws.HEADER_SUFFIX, repeated so that a plain raw check never imports the SIWS parser
-# (tests/test_verify.py keeps the two equal).
-SIWS_HEADER_SUFFIX = b" wants you to sign in with your Solana account:"
-
-
-def _is_siws(message: bytes) -> bool:
-    return message.split(b"\n", 1)[0].endswith(SIWS_HEADER_SUFFIX)
 
 
 def _utf8(data: bytes, what: str) -> str:

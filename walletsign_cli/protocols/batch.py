@@ -1,0 +1,199 @@
+"""``verify --batch`` blocks: whole JSON Lines in, their result lines and counts out (pure).
+
+The common line (a Solana ``public_key``, a base58 ``signature``, a text ``message``, no
+other scheme) takes a lean path: the C JSON scanner, a cached key decode, a fixed-size
+base58 decode, one :class:`~walletsign_cli.core.ed25519.Verifier` call and a preformatted
+result line. Every other line, and any line the lean path does not accept as valid, goes
+through :func:`~walletsign_cli.protocols.jobs.job_result`, as a single ``verify`` does.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from json.scanner import make_scanner
+from typing import Any, NamedTuple, cast
+
+from walletsign_cli.core import base58
+from walletsign_cli.core.ed25519 import Verifier
+from walletsign_cli.errors import BadInputError, InvalidSignatureError
+from walletsign_cli.limits import MAX_BATCH_LINE_BYTES
+from walletsign_cli.protocols import jobs, siws
+from walletsign_cli.protocols.jobs import DEFAULTS, Defaults, JobResult
+from walletsign_cli.protocols.verification import AUTO, RAW, parse_solana_public_key
+
+_FAST_KEYS = frozenset({"public_key", "signature", "message", "id", "scheme"})
+_FAST_SCHEMES = (None, AUTO, RAW)
+# The C scanner under json.loads, called without its per-call wrapping.
+_SCAN = make_scanner(cast(Any, json.JSONDecoder()))
+_BLANK = object()
+_NOT_UTF8 = object()
+_TOO_DEEP = object()
+_VALID_SOLANA_RAW = ', "valid": true, "chain": "solana", "scheme": "raw", "error": null}\n'
+
+
+class BlockResult(NamedTuple):
+    """The result lines of one block and how many were valid, invalid and malformed."""
+
+    text: str
+    valid: int
+    invalid: int
+    malformed: int
+
+
+def _dumps(value: Any) -> str:
+    """JSON as UTF-8 text; a lone surrogate (legal in a JSON escape, not in UTF-8) stays
+    escaped."""
+    text = json.dumps(value, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value)
+    return text
+
+
+def result_line(result: JobResult) -> str:
+    """One output line, exactly as ``json.dumps`` writes the result's document."""
+    return _dumps(result.to_json()) + "\n"
+
+
+def _json_id(value: Any) -> str:
+    """``json.dumps`` of an id, without calling it for the usual plain string or int."""
+    if value is None:
+        return "null"
+    if type(value) is str and value.isascii() and value.isprintable():
+        if '"' not in value and "\\" not in value:
+            return f'"{value}"'
+    elif type(value) is int:
+        return str(value)
+    return _dumps(value)
+
+
+def _decode_key(text: str) -> bytes:
+    # Canonical base58 first (nearly every line); any other form takes the general parser.
+    raw = base58.decode_fixed(text, 32)
+    if raw is not None:
+        return raw
+    return parse_solana_public_key(text, name="public_key")[0]
+
+
+def _split(blob: bytes) -> tuple[list[str], set[int]]:
+    """The lines of ``blob`` and the indexes of those that are not UTF-8 (then empty)."""
+    bad_utf8: set[int] = set()
+    try:
+        lines = blob.decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        lines = []
+        for index, raw in enumerate(blob.split(b"\n")):
+            try:
+                lines.append(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                lines.append("")
+                bad_utf8.add(index)
+    if blob.endswith(b"\n"):
+        lines.pop()
+    return lines, bad_utf8
+
+
+def _load(line: str) -> Any:
+    """The line's JSON value, or a marker: blank, not JSON (None), nested too deeply."""
+    try:
+        obj, end = _SCAN(line, 0)
+    except (StopIteration, ValueError, RecursionError):
+        return _load_slowly(line)
+    return obj if end == len(line) else _load_slowly(line)
+
+
+def _load_slowly(line: str) -> Any:
+    try:
+        return json.loads(line)
+    except ValueError:
+        return _BLANK if not line.strip() else None
+    except RecursionError:  # absurd nesting: json's recursion limit
+        return _TOO_DEEP
+
+
+def _malformed(line: str, obj: Any) -> str | None:
+    """Why a line cannot be a job before it is even looked at, or None."""
+    if len(line) > MAX_BATCH_LINE_BYTES // 4 and (
+        len(line.encode("utf-8", "surrogatepass")) > MAX_BATCH_LINE_BYTES
+    ):
+        return f"line is over the {MAX_BATCH_LINE_BYTES:,}-byte limit"
+    if obj is _NOT_UTF8:
+        return "line is not UTF-8"
+    if obj is _TOO_DEEP:
+        return "line is JSON nested too deeply"
+    if obj is None or obj is _BLANK:
+        return "line is not JSON"
+    return None
+
+
+class BatchVerifier:
+    """Verifies blocks of JSON Lines under the command line's :class:`Defaults`."""
+
+    def __init__(self, defaults: Defaults = DEFAULTS, verifier: Verifier | None = None) -> None:
+        self.defaults = defaults
+        self._verify = (verifier or Verifier()).verify
+        self._key = lru_cache(maxsize=4096)(_decode_key)
+        self._lean = defaults.scheme in (AUTO, RAW) and defaults.domain is None
+        self._lean = self._lean and defaults.nonce is None
+
+    def block(self, first_line: int, blob: bytes) -> BlockResult:
+        """Results for ``blob`` (whole lines; its first line is number ``first_line``).
+
+        Blank lines are skipped (no result line) but still counted in line numbers.
+        """
+        lines, bad_utf8 = _split(blob)
+        out: list[str] = []
+        append = out.append
+        lean = self._lean_line if self._lean else None
+        counts = [0, 0, 0]  # valid, invalid, malformed
+        for index, line in enumerate(lines):
+            obj = _load(line)
+            if index in bad_utf8:
+                obj = _NOT_UTF8
+            elif obj is _BLANK:
+                continue
+            text = None if lean is None else lean(first_line + index, obj)
+            if text is None:
+                result = self._general(first_line + index, line, obj)
+                text = result_line(result)
+                counts[0 if result.valid else 2 if result.malformed else 1] += 1
+            else:
+                counts[0] += 1
+            append(text)
+        return BlockResult("".join(out), *counts)
+
+    def _lean_line(self, number: int, obj: Any) -> str | None:
+        """The result line of a common line that verifies, else None (the general path
+        decides, with its messages)."""
+        if type(obj) is not dict or not obj.keys() <= _FAST_KEYS:
+            return None
+        key_text, signature = obj.get("public_key"), obj.get("signature")
+        message = obj.get("message")
+        if type(key_text) is not str or type(signature) is not str or type(message) is not str:
+            return None
+        raw_signature = base58.decode_fixed(signature, 64)
+        if raw_signature is None or obj.get("scheme") not in _FAST_SCHEMES:
+            return None
+        try:
+            data = message.encode("utf-8")
+            self._verify(self._key(key_text), data, raw_signature)
+        except (BadInputError, InvalidSignatureError, UnicodeEncodeError):
+            return None
+        # Off-chain and SIWS messages are named by the general path.
+        if data[:1] == b"\xff" or siws.mentions_sign_in(data):
+            return None
+        return '{"line": ' + str(number) + ', "id": ' + _json_id(obj.get("id")) + _VALID_SOLANA_RAW
+
+    def _general(self, number: int, line: str, obj: Any) -> JobResult:
+        reason = _malformed(line, obj)
+        if reason is not None:
+            id_value = obj.get("id") if isinstance(obj, dict) else None
+            return JobResult(number, id_value, False, None, None, reason, True)
+        return jobs.job_result(number, obj, self.defaults)
+
+
+def verify_block(defaults: Defaults, first_line: int, blob: bytes) -> BlockResult:
+    """One block with a fresh :class:`BatchVerifier`: the task a worker process runs."""
+    return BatchVerifier(defaults).block(first_line, blob)

@@ -1,0 +1,361 @@
+"""One verification job, however it arrives: a ``verify`` command line or a ``--batch`` line.
+
+:func:`parse_job` reads a mapping with the batch line's keys (``public_key`` or ``address``,
+``signature``, one of ``message`` / ``message_hex`` / ``message_b58``, optional ``scheme``,
+``domain``, ``nonce``) over the :class:`Defaults` the caller sets, and checks the scheme
+against :data:`SCHEMES`, the one scheme table: a new scheme is a module in ``protocols/``
+and one row here, and ``--scheme``'s choices and the batch's validation follow.
+
+For a library user:
+
+- :func:`verify_job` raises :class:`InvalidSignatureError` (exit 1) when the signature does
+  not verify and :class:`BadInputError` (exit 3) when the job is malformed, else returns the
+  :class:`~walletsign_cli.protocols.verification.Match`;
+- :func:`verify_jobs` never raises for one job: it yields a :class:`JobResult` per job, with
+  the same reasons as ``verify --batch`` writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from walletsign_cli.core import base58
+from walletsign_cli.core.encoding import parse_hex
+from walletsign_cli.errors import BadInputError, InvalidSignatureError
+from walletsign_cli.limits import MAX_MESSAGE_BYTES, check_size
+from walletsign_cli.protocols import offchain
+from walletsign_cli.protocols.verification import (
+    AUTO,
+    EIP191,
+    ETHEREUM,
+    OFFCHAIN,
+    RAW,
+    SIWS,
+    SOLANA,
+    Alternative,
+    EthereumRequest,
+    Match,
+    SolanaRequest,
+    Verdict,
+    effective_scheme,
+)
+
+MESSAGE_KEYS = ("message", "message_hex", "message_b58")
+SIGNER_KEYS = {SOLANA: "public_key", ETHEREUM: "address"}
+"""The key that names the signer, and so the chain, of a job."""
+
+
+class Defaults(NamedTuple):
+    """What the command line sets for every job (a job's own ``scheme``, ``domain`` and
+    ``nonce`` keys win)."""
+
+    scheme: str = AUTO
+    now: datetime | None = None
+    allow_high_s: bool = False
+    domain: str | None = None
+    nonce: str | None = None
+    application_domain: bytes = offchain.ZERO_DOMAIN
+
+
+DEFAULTS = Defaults()
+
+
+class Message(NamedTuple):
+    """The message bytes, how they were given, and other readings the user may have meant."""
+
+    data: bytes
+    encoding: str
+    alternatives: tuple[Alternative, ...] = ()
+
+
+class Job(NamedTuple):
+    """A parsed job: the decoded request, its effective scheme and its claims."""
+
+    chain: str
+    scheme: str
+    request: SolanaRequest | EthereumRequest
+    defaults: Defaults
+    domain: str | None = None
+    nonce: str | None = None
+    hints: bool = False
+
+    def check(self) -> Match:
+        """What verified; raise :class:`InvalidSignatureError` saying why not."""
+        return SCHEMES[self.scheme].verify(self)
+
+    def verdict(self) -> Verdict:
+        """The verdict, valid or not (the renderers take it); never raises for a bad
+        signature."""
+        try:
+            return self.request.verdict(self.check())
+        except InvalidSignatureError as exc:
+            if isinstance(self.request, EthereumRequest):
+                return self.request.failed(exc)
+            return self.request.failed(self.scheme, exc)
+
+
+# --- the scheme table --------------------------------------------------------------------
+
+
+def _verify_solana(job: Job) -> Match:
+    request = job.request
+    assert isinstance(request, SolanaRequest)  # noqa: S101 - the table's chain says so
+    return request.verify(
+        job.scheme,
+        now=job.defaults.now,
+        domain=job.domain,
+        nonce=job.nonce,
+        application_domain=job.defaults.application_domain,
+        hints=job.hints,
+    )
+
+
+def _verify_ethereum(job: Job) -> Match:
+    request = job.request
+    assert isinstance(request, EthereumRequest)  # noqa: S101 - the table's chain says so
+    return request.verify(allow_high_s=job.defaults.allow_high_s, hints=job.hints)
+
+
+class Scheme(NamedTuple):
+    """One row of the scheme table: the chain whose signers use it and its verifier."""
+
+    chain: str
+    verify: Callable[[Job], Match]
+
+
+SCHEMES: Mapping[str, Scheme] = {
+    AUTO: Scheme(SOLANA, _verify_solana),
+    RAW: Scheme(SOLANA, _verify_solana),
+    OFFCHAIN: Scheme(SOLANA, _verify_solana),
+    **{layout: Scheme(SOLANA, _verify_solana) for layout in offchain.LAYOUTS},
+    SIWS: Scheme(SOLANA, _verify_solana),
+    EIP191: Scheme(ETHEREUM, _verify_ethereum),
+}
+"""``--scheme`` values, in ``--help`` order. ``auto`` is Solana's search (raw bytes, then
+the off-chain layouts, SIWS named when it is one); on Ethereum it means the chain's own."""
+
+CHAIN_AUTO = {SOLANA: AUTO, ETHEREUM: EIP191}
+"""What ``auto`` (or no scheme) means on each chain."""
+
+
+def resolve_scheme(scheme: object, chain: str, default: str = AUTO, *, name: str = "scheme") -> str:
+    """The scheme a job on ``chain`` runs under (``scheme`` None: ``default`` when it is of
+    that chain, else the chain's own ``auto``); :class:`BadInputError` when it is unknown or
+    of the other chain (``name`` is how the caller spells the option)."""
+    if scheme is None:
+        row = SCHEMES.get(default)
+        scheme = default if row is not None and row.chain == chain else CHAIN_AUTO[chain]
+    if not isinstance(scheme, str) or scheme not in SCHEMES:
+        raise BadInputError(f"{name} must be one of {', '.join(SCHEMES)}")
+    if scheme == AUTO:
+        scheme = CHAIN_AUTO[chain]
+    if SCHEMES[scheme].chain == chain:
+        return scheme
+    if chain == ETHEREUM:
+        own = " or ".join(n for n, r in SCHEMES.items() if r.chain == ETHEREUM)
+        raise BadInputError(f"{name} {scheme} is a Solana scheme; Ethereum is {own}")
+    raise BadInputError(f"{name} {scheme} needs an Ethereum address, not {SIGNER_KEYS[SOLANA]}")
+
+
+# --- parsing -----------------------------------------------------------------------------
+
+
+def chain_of(obj: Mapping[str, Any]) -> str:
+    """``solana`` for a ``public_key``, ``ethereum`` for an ``address``; both or neither is
+    bad input."""
+    has_key, has_address = "public_key" in obj, "address" in obj
+    if has_key == has_address:
+        raise BadInputError("line needs exactly one of public_key (Solana) or address (Ethereum)")
+    return SOLANA if has_key else ETHEREUM
+
+
+def _string(obj: Mapping[str, Any], name: str) -> str:
+    value = obj.get(name)
+    if not isinstance(value, str):
+        raise BadInputError(f"{name} is missing or not a string")
+    return value
+
+
+def _claim(obj: Mapping[str, Any], defaults: Defaults, name: str) -> str | None:
+    value = obj.get(name)
+    if value is None:
+        value = getattr(defaults, name)
+    if value is not None and not isinstance(value, str):
+        raise BadInputError(f"{name} must be a string")
+    return value
+
+
+def text_message(text: str, *, name: str = "message") -> Message:
+    """A message given as text (signed as UTF-8); ``0x…`` text may have meant its bytes."""
+    check_size(len(text), MAX_MESSAGE_BYTES, name)
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadInputError(f"{name} is not valid Unicode text") from None
+    if text[:2] not in ("0x", "0X"):
+        return Message(data, "utf8")
+    try:
+        as_bytes = parse_hex(text, name)
+    except BadInputError:
+        return Message(data, "utf8")
+    hint = (
+        f"the signature is valid for the {len(as_bytes)} bytes {text} "
+        f"(MetaMask and cast sign a 0x… string as bytes): use --message-hex {text}"
+    )
+    return Message(data, "utf8", (Alternative(as_bytes, hint),))
+
+
+def hex_message(text: str, *, name: str = "message_hex") -> Message:
+    """A message given as hex; the same digits as text are the other reading."""
+    check_size(len(text) // 2, MAX_MESSAGE_BYTES, name)
+    data = parse_hex(text, name)
+    hint = (
+        f"the signature is valid for the text {text!r} "
+        f"(ethers signs a string as UTF-8 text): use --message '{text}'"
+    )
+    return Message(data, "hex", (Alternative(text.encode("utf-8", "replace"), hint),))
+
+
+def b58_message(text: str, *, name: str = "message_b58") -> Message:
+    """A message given as base58."""
+    check_size(len(text), MAX_MESSAGE_BYTES * 2, name)
+    return Message(base58.decode(text.strip(), name=name), "base58")
+
+
+def file_message(data: bytes) -> Message:
+    """A message read from a file; without its trailing newline is the other reading."""
+    if not data.endswith(b"\n"):
+        return Message(data, "file")
+    hint = (
+        "the signature is valid for the file without its trailing newline "
+        "(write it with printf or echo -n)"
+    )
+    return Message(data, "file", (Alternative(data.rstrip(b"\r\n"), hint),))
+
+
+_MESSAGE_PARSERS = {"message": text_message, "message_hex": hex_message, "message_b58": b58_message}
+
+
+def message_of(obj: Mapping[str, Any]) -> Message:
+    """The job's message: exactly one of ``message``, ``message_hex``, ``message_b58``."""
+    present = [k for k in MESSAGE_KEYS if k in obj]
+    if len(present) != 1:
+        raise BadInputError("line needs exactly one of message, message_hex, message_b58")
+    return _MESSAGE_PARSERS[present[0]](_string(obj, present[0]))
+
+
+def parse_job(
+    obj: Mapping[str, Any],
+    defaults: Defaults = DEFAULTS,
+    *,
+    message: Message | None = None,
+    names: tuple[str, str] | None = None,
+    hints: bool = False,
+    recover: bool = False,
+) -> Job:
+    """Parse and decode one job; raise :class:`BadInputError` naming what is malformed.
+
+    ``message`` replaces the message keys (the CLI reads ``--message-file`` itself);
+    ``names`` spells the signer and signature in errors (default: the keys); ``hints``
+    asks for the next-step hints a person reading one verdict wants; ``recover`` lets an
+    Ethereum ``address`` be None (then the signer is recovered, not compared).
+    """
+    chain = chain_of(obj)
+    scheme = resolve_scheme(obj.get("scheme"), chain, defaults.scheme)  # null: absent
+    domain = nonce = None
+    if chain == SOLANA:
+        domain, nonce = _claim(obj, defaults, "domain"), _claim(obj, defaults, "nonce")
+        scheme = effective_scheme(scheme, domain, nonce)
+    if message is None:
+        message = message_of(obj)
+    signature = _string(obj, "signature")
+    spelled = names or (SIGNER_KEYS[chain], "signature")
+    request: SolanaRequest | EthereumRequest
+    if chain == ETHEREUM:
+        address = None if recover and obj["address"] is None else _string(obj, "address")
+        request = EthereumRequest.parse(
+            address,
+            signature,
+            message.data,
+            message_encoding=message.encoding,
+            alternatives=message.alternatives,
+            names=spelled,
+        )
+    else:
+        request = SolanaRequest.parse(
+            _string(obj, "public_key"),
+            signature,
+            message.data,
+            message_encoding=message.encoding,
+            alternatives=message.alternatives,
+            names=spelled,
+        )
+    return Job(chain, scheme, request, defaults, domain, nonce, hints)
+
+
+# --- the library faces -------------------------------------------------------------------
+
+
+def verify_job(obj: Mapping[str, Any], defaults: Defaults = DEFAULTS) -> Match:
+    """Verify one job (a batch line's keys); return what matched.
+
+    Raises :class:`InvalidSignatureError` when the signature does not verify and
+    :class:`BadInputError` when the job is malformed, as :func:`core.ed25519.verify` does.
+    """
+    return parse_job(obj, defaults).check()
+
+
+class JobResult(NamedTuple):
+    """One job's outcome, with the keys of a ``verify --batch`` result line.
+
+    ``malformed`` (not in the line) tells a bad job (exit 3) from a bad signature (exit 1).
+    """
+
+    line: int
+    id: Any
+    valid: bool
+    chain: str | None
+    scheme: str | None
+    error: str | None
+    malformed: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """The result line's document, keys in the SPEC's order."""
+        return {
+            "line": self.line,
+            "id": self.id,
+            "valid": self.valid,
+            "chain": self.chain,
+            "scheme": self.scheme,
+            "error": self.error,
+        }
+
+
+def job_result(line: int, obj: object, defaults: Defaults = DEFAULTS) -> JobResult:
+    """The outcome of one job (any JSON value) as a :class:`JobResult`; never raises for it."""
+    if not isinstance(obj, Mapping):
+        return JobResult(line, None, False, None, None, "line is not a JSON object", True)
+    id_value = obj.get("id")
+    chain: str | None = None
+    scheme: str | None = None
+    try:
+        chain = chain_of(obj)
+        job = parse_job(obj, defaults)
+        scheme = job.scheme
+        matched = job.check().scheme
+    except BadInputError as exc:
+        return JobResult(line, id_value, False, chain, None, exc.message, True)
+    except InvalidSignatureError as exc:
+        return JobResult(line, id_value, False, chain, scheme, exc.message)
+    return JobResult(line, id_value, True, chain, matched, None)
+
+
+def verify_jobs(
+    jobs: Iterable[object], defaults: Defaults = DEFAULTS, *, start: int = 1
+) -> Iterator[JobResult]:
+    """A :class:`JobResult` per job, in order, numbered from ``start``; a malformed job is a
+    result with ``malformed`` set (the same reasons as ``verify --batch``), never an error."""
+    for line, obj in enumerate(jobs, start):
+        yield job_result(line, obj, defaults)
