@@ -8,7 +8,7 @@ return them; a different signer on every line, or a few signers in turn), then t
 - ``jobs2``: the same with ``--jobs 2`` (worker start-up included).
 
 Each is the best of a few rounds, interleaved so that machine noise hits all alike.
-Goals: ``batch_vs_bare >= 0.85`` and ``jobs2_vs_bare >= 1.6``.
+Goals: ``batch_vs_bare >= 0.95`` and ``jobs2_vs_bare >= 1.6``.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ The Ethereum core (coincurve, pycryptodome) is imported only on the Ethereum pat
 from __future__ import annotations
 
 import binascii
+import json
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -132,8 +133,6 @@ def _keypair_error(name: str) -> BadInputError:
 
 
 def _key_from_json_array(value: str, name: str) -> tuple[bytes, str]:
-    import json  # only for this rare input form: start-up does not pay for it
-
     try:
         numbers = json.loads(value)
         raw = bytes(numbers)
@@ -463,8 +462,6 @@ def parse_eth_signature_text(text: str, *, name: str = "--signature") -> tuple[b
 
 
 def _from_link_json(value: str, name: str) -> str:
-    import json
-
     try:
         document = json.loads(value)
     except json.JSONDecodeError as exc:
