@@ -105,8 +105,22 @@ def test_verify_signature_raises_when_it_does_not_verify() -> None:
     assert verdict.valid and verdict.scheme == "raw" and verdict.signer == str(key.public)
     with pytest.raises(InvalidSignatureError, match="does not verify"):
         api.verify_signature(public_key=str(key.public), signature=signature, message="hellO")
-    with pytest.raises(ValueError, match="exactly one"):
+    with pytest.raises(BadInputError, match="exactly one"):
         api.verify_signature(signature=signature, message="hello")
+
+
+def test_verify_jobs_reports_each_job_as_the_batch_does() -> None:
+    key = Ed25519SigningKey.from_seed(bytes(range(32)))
+    good = {"id": "a", "public_key": str(key.public), "message": "hi"}
+    good["signature"] = base58.encode(key.sign(b"hi"))
+    bad = {**good, "id": "b", "message": "ho"}
+    results = list(api.verify_jobs([good, bad, {"id": "c", "signature": "x", "message": "m"}]))
+    assert [(r.line, r.id, r.valid, r.malformed) for r in results] == [
+        (1, "a", True, False),
+        (2, "b", False, False),
+        (3, "c", False, True),
+    ]
+    assert results[0].scheme == "raw" and results[1].error and "does not verify" in results[1].error
 
 
 def test_verify_signature_ethereum_eip191() -> None:

@@ -22,25 +22,24 @@ not verify an :class:`~walletsign_cli.errors.InvalidSignatureError`.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from walletsign_cli.errors import InvalidSignatureError
 from walletsign_cli.keystore import DEFAULT_LOCK_TIMEOUT, Keystore, locate
-from walletsign_cli.protocols import dapp, simulator
+from walletsign_cli.protocols import dapp, jobs, simulator
 from walletsign_cli.protocols.dapp import ConnectPlan, RedirectResult, RequestPlan
+from walletsign_cli.protocols.jobs import DEFAULTS, Defaults, JobResult
 from walletsign_cli.protocols.simulator import Answer
 from walletsign_cli.protocols.state import WalletEntry, check_name
-from walletsign_cli.protocols.verification import (
-    AUTO,
-    EthereumRequest,
-    SolanaRequest,
-    Verdict,
-)
+from walletsign_cli.protocols.verification import AUTO, Verdict
 
 __all__ = [
     "Answer",
     "ConnectPlan",
+    "Defaults",
     "InvalidSignatureError",
+    "JobResult",
     "Keystore",
     "RedirectResult",
     "RequestPlan",
@@ -52,6 +51,7 @@ __all__ = [
     "sign_message_url",
     "sign_transactions_url",
     "simulate_wallet",
+    "verify_jobs",
     "verify_signature",
 ]
 
@@ -256,15 +256,32 @@ def verify_signature(
     scheme: str = AUTO,
 ) -> Verdict:
     """Verify one signature: Solana (``public_key``: raw, off-chain, SIWS) or Ethereum
-    (``address``: EIP-191). Returns the :class:`Verdict` of a valid signature; raises
-    :class:`InvalidSignatureError` (saying why) when it does not verify, and
-    :class:`BadInputError` for malformed input. ``str`` messages are UTF-8 text."""
-    data = message.encode("utf-8") if isinstance(message, str) else message
-    encoding = "utf8" if isinstance(message, str) else "bytes"
-    if (public_key is None) == (address is None):
-        raise ValueError("give exactly one of public_key (Solana) or address (Ethereum)")
+    (``address``: EIP-191), through the same scheme table as ``verify`` and ``--batch``.
+
+    Returns the :class:`Verdict` of a valid signature; raises :class:`InvalidSignatureError`
+    (saying why) when it does not verify, and :class:`BadInputError` for malformed input
+    (including neither or both of ``public_key`` and ``address``). ``str`` messages are
+    signed as UTF-8 text.
+    """
+    job: dict[str, Any] = {"signature": signature, "scheme": scheme}
+    if public_key is not None:
+        job["public_key"] = public_key
     if address is not None:
-        eth = EthereumRequest.parse(address, signature, data, message_encoding=encoding)
-        return eth.verdict(eth.verify())
-    sol = SolanaRequest.parse(public_key or "", signature, data, message_encoding=encoding)
-    return sol.verdict(sol.verify(scheme))
+        job["address"] = address
+    text = jobs.text_message(message) if isinstance(message, str) else jobs.file_message(message)
+    parsed = jobs.parse_job(job, message=text)
+    return parsed.request.verdict(parsed.check())
+
+
+def verify_jobs(
+    items: Iterable[Mapping[str, Any]], *, defaults: Defaults = DEFAULTS
+) -> Iterator[JobResult]:
+    """Verify many jobs (dicts with the keys of ``verify --batch`` lines: ``public_key`` or
+    ``address``, ``signature``, ``message`` / ``message_hex`` / ``message_b58``, optional
+    ``scheme``, ``id``, ``domain``, ``nonce``): one :class:`JobResult` each, in order.
+
+    This is a report, not a check: a bad signature or a malformed job is a result
+    (``valid`` False, ``error`` saying why, ``malformed`` for the latter), never an
+    exception, exactly as the batch's result lines.
+    """
+    return jobs.verify_jobs(items, defaults)
