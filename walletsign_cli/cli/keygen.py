@@ -8,6 +8,7 @@ from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.inputs import read_text_arg
 from walletsign_cli.cli.output import emit, emit_json, json_option, note, warn
+from walletsign_cli.core.box import X25519KeyPair
 from walletsign_cli.errors import BadInputError, KeystoreError
 from walletsign_cli.protocols.state import KeyEntry, check_name, now_iso
 
@@ -50,8 +51,6 @@ def command(
       walletsign keygen --name staging --json
       walletsign keygen --name imported --secret-key - < secret.b58
     """
-    from walletsign_cli.core.box import X25519KeyPair
-
     check_name(name)
     if secret_key is None:
         keypair = X25519KeyPair.generate()

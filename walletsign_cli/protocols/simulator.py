@@ -23,10 +23,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from walletsign_cli.core import base58, box, solana_tx
+from walletsign_cli.core import base58, box, ed25519, solana_tx
 from walletsign_cli.core.box import X25519KeyPair, X25519PublicKey
 from walletsign_cli.core.ed25519 import Ed25519SigningKey
-from walletsign_cli.errors import BadInputError, DecryptionError, KeystoreError
+from walletsign_cli.errors import (
+    BadInputError,
+    DecryptionError,
+    InvalidSignatureError,
+    KeystoreError,
+)
 from walletsign_cli.limits import MAX_URL_CHARS, check_size
 from walletsign_cli.protocols import deeplink
 
@@ -212,8 +217,6 @@ def session_token(account: Ed25519SigningKey, *, app_url: str, cluster: str, tim
 
 def check_session(token: Any, account: Ed25519SigningKey, dapp: dict[str, Any]) -> None:
     """Refuse a session not signed by the account, or issued for another app or chain."""
-    from walletsign_cli.core import ed25519
-    from walletsign_cli.errors import InvalidSignatureError
 
     if not isinstance(token, str) or not token:
         raise _Refusal(INVALID_INPUT, "Session is missing")
