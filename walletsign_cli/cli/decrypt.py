@@ -9,7 +9,9 @@ import click
 
 from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
+from walletsign_cli.cli.inputs import read_file_bytes
 from walletsign_cli.cli.output import emit_json, json_option, note
+from walletsign_cli.core import metamask
 from walletsign_cli.errors import BadInputError
 from walletsign_cli.limits import MAX_PAYLOAD_BYTES
 
@@ -55,9 +57,6 @@ def command(
           | walletsign decrypt --private-key-file key.hex -
       walletsign decrypt --private-key-file - note.enc.json --json < key.hex
     """
-    from walletsign_cli.cli.inputs import read_file_bytes
-    from walletsign_cli.core import metamask
-
     if (private_key is None) == (private_key_file is None):
         raise click.UsageError("give exactly one of --private-key or --private-key-file")
     if file == "-" and private_key_file == "-":

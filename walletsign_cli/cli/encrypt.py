@@ -8,7 +8,9 @@ import click
 
 from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
+from walletsign_cli.cli.inputs import read_file_bytes
 from walletsign_cli.cli.output import emit, json_option, note
+from walletsign_cli.core import metamask
 from walletsign_cli.errors import BadInputError
 from walletsign_cli.limits import MAX_MESSAGE_BYTES, check_size
 
@@ -63,9 +65,6 @@ def command(
       walletsign encrypt --public-key KEY --message-file note.txt --pad > note.enc.json
       echo -n secret | walletsign encrypt --public-key KEY --message-file - --json
     """
-    from walletsign_cli.cli.inputs import read_file_bytes
-    from walletsign_cli.core import metamask
-
     if (message is None) == (message_file is None):
         raise click.UsageError("give exactly one of --message or --message-file")
     recipient = _parse_public_key(public_key)
@@ -98,15 +97,13 @@ def command(
 
 
 def _parse_public_key(text: str) -> bytes:
-    from walletsign_cli.core.metamask import b64decode
-
     body = text.strip()
     if body[:2] in ("0x", "0X"):
         raise BadInputError(
             "--public-key looks like hex; it must be the base64 x25519 key",
             hint="eth_getEncryptionPublicKey and link.getPublicKey return 44 base64 characters",
         )
-    raw = b64decode(body, name="--public-key")
+    raw = metamask.b64decode(body, name="--public-key")
     if len(raw) != 32:
         raise BadInputError(f"--public-key must be 32 bytes of base64, got {len(raw)} bytes")
     return raw

@@ -9,7 +9,12 @@ literal) with its control characters escaped, and every console is built by
 
 from __future__ import annotations
 
+import io
+import json
+import shutil
+import struct
 import sys
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -120,8 +125,6 @@ def show_tables(
 
 def payload_rows(payload: dict[str, Any]) -> list[tuple[str, str]]:
     """A decrypted payload as table rows, long opaque values shortened."""
-    import json
-
     rows: list[tuple[str, str]] = []
     for name, value in payload.items():
         text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
@@ -149,7 +152,6 @@ QR_MAX_BYTES = 2_953
 
 def make_qr(url: str) -> Any:
     """A fitted QR code of ``url``; exit 3 (not a crash) when it cannot fit in one."""
-    import qrcode
     import qrcode.constants
     from qrcode.exceptions import DataOverflowError
 
@@ -180,8 +182,6 @@ def check_qr_file(path: str) -> str:
 
 def png_bytes(matrix: list[list[bool]], *, scale: int = 8) -> bytes:
     """A greyscale PNG of a QR matrix (dark modules black), with zlib and struct only."""
-    import struct
-    import zlib
 
     def chunk(tag: bytes, body: bytes) -> bytes:
         crc = zlib.crc32(tag + body) & 0xFFFFFFFF
@@ -205,8 +205,6 @@ def png_bytes(matrix: list[list[bool]], *, scale: int = 8) -> bytes:
 def write_qr_file(qr: Any, path: str) -> None:
     """Write the QR code as SVG (qrcode's pure-Python writer) or PNG (:func:`png_bytes`)."""
     if check_qr_file(path) == "svg":
-        import io
-
         from qrcode.image.svg import SvgPathImage
 
         buffer = io.BytesIO()
@@ -233,12 +231,8 @@ def print_qr(qr: Any) -> None:
             chars.append(" ▄▀█"[(not a) * 2 + (not b)])
         lines.append("".join(chars))
     if stderr_is_terminal():
-        import shutil
-
         columns = shutil.get_terminal_size().columns
         if columns < len(matrix):
-            from walletsign_cli.cli.output import warn
-
             warn(
                 f"the QR code is {len(matrix)} columns wide and the terminal {columns}: "
                 "widen it (or use --qr-file) to scan"

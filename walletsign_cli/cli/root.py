@@ -58,8 +58,8 @@ class RootGroup(click.Group):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> NoReturn:
-        argv = list(sys.argv[1:] if args is None else args)
-        code = _run(self, argv, prog_name or PROG, complete_var, extra)
+        # args=None lets click read sys.argv itself (and expand wildcards on Windows).
+        code = _run(self, args, prog_name or PROG, complete_var, extra)
         sys.exit(code)
 
 
@@ -74,14 +74,14 @@ def _module_exists(module: str) -> bool:
 
 def _run(
     group: RootGroup,
-    argv: list[str],
+    args: Sequence[str] | None,
     prog_name: str,
     complete_var: str | None,
     extra: dict[str, Any],
 ) -> int:
     env = Environment.from_process()
     try:
-        return _invoke(group, argv, prog_name, complete_var, env, extra)
+        return _invoke(group, args, prog_name, complete_var, env, extra)
     except WalletsignError as exc:
         return _fail(env, exc.exit_code, exc.error_type, exc.message, exc.hint)
     except click.exceptions.MissingParameter as exc:
@@ -114,7 +114,7 @@ def _run(
 
 def _invoke(
     group: RootGroup,
-    argv: list[str],
+    args: Sequence[str] | None,
     prog_name: str,
     complete_var: str | None,
     env: Environment,
@@ -122,7 +122,7 @@ def _invoke(
 ) -> int:
     result = click.Group.main(
         group,
-        args=argv,
+        args=args,
         prog_name=prog_name,
         complete_var=complete_var,
         standalone_mode=False,

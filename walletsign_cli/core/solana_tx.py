@@ -223,17 +223,8 @@ def _parse_message(raw: bytes, what: str) -> Message:
 
 def _sanitize(message: Message, what: str) -> None:
     """The runtime's ``sanitize`` checks on a message's shape."""
-    header = message.header
+    _check_header(message, what)
     keys = len(message.account_keys)
-    if header.num_required_signatures == 0:
-        raise BadInputError(f"{what} requires no signature: it has no fee payer")
-    if header.num_readonly_signed >= header.num_required_signatures:
-        raise BadInputError(f"{what}: every signer is read-only, so the fee payer is not writable")
-    if header.num_required_signatures + header.num_readonly_unsigned > keys:
-        raise BadInputError(
-            f"{what}: the header counts {header.num_required_signatures} signer(s) and "
-            f"{header.num_readonly_unsigned} read-only account(s) but there are {keys} key(s)"
-        )
     if len(set(message.account_keys)) != keys:
         raise BadInputError(f"{what} lists an account key twice")
     loaded = sum(
@@ -245,6 +236,25 @@ def _sanitize(message: Message, what: str) -> None:
     for i, lookup in enumerate(message.address_table_lookups):
         if not lookup.writable_indexes and not lookup.readonly_indexes:
             raise BadInputError(f"{what}: address table lookup {i} loads no account")
+    _check_instructions(message, what, total)
+
+
+def _check_header(message: Message, what: str) -> None:
+    header = message.header
+    keys = len(message.account_keys)
+    if header.num_required_signatures == 0:
+        raise BadInputError(f"{what} requires no signature: it has no fee payer")
+    if header.num_readonly_signed >= header.num_required_signatures:
+        raise BadInputError(f"{what}: every signer is read-only, so the fee payer is not writable")
+    if header.num_required_signatures + header.num_readonly_unsigned > keys:
+        raise BadInputError(
+            f"{what}: the header counts {header.num_required_signatures} signer(s) and "
+            f"{header.num_readonly_unsigned} read-only account(s) but there are {keys} key(s)"
+        )
+
+
+def _check_instructions(message: Message, what: str, total: int) -> None:
+    keys = len(message.account_keys)
     for i, instruction in enumerate(message.instructions):
         # A program is never the fee payer and is never loaded from a lookup table.
         if not 0 < instruction.program_id_index < keys:
