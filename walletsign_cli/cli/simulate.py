@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from walletsign_cli.cli.completion import complete_wallets
 from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
-from walletsign_cli.cli.output import json_option
-from walletsign_cli.protocols import deeplink
-
-if TYPE_CHECKING:
-    from walletsign_cli.protocols.simulator import Answer
+from walletsign_cli.cli.inputs import read_text_arg
+from walletsign_cli.cli.output import emit, emit_json, json_option, note
+from walletsign_cli.cli.render import shown_message
+from walletsign_cli.core import base58
+from walletsign_cli.errors import BadInputError
+from walletsign_cli.limits import MAX_URL_CHARS, check_size
+from walletsign_cli.protocols import deeplink, simulator
+from walletsign_cli.protocols.simulator import Answer
+from walletsign_cli.protocols.state import check_name
 
 MAX_ERROR_MESSAGE_CHARS = 4096
 
@@ -76,12 +80,25 @@ def command(
       walletsign simulate --reject 4001 'https://phantom.app/ul/v1/signMessage?...'
       walletsign simulate --json --wallet-name ci-wallet "$URL"
     """
-    from walletsign_cli.cli.inputs import read_text_arg
-    from walletsign_cli.errors import BadInputError
-    from walletsign_cli.limits import MAX_URL_CHARS, check_size
-    from walletsign_cli.protocols import simulator
-    from walletsign_cli.protocols.state import WalletEntry, check_name
+    check_options(reject, error_message, wallet_name)
+    text = read_text_arg(url, MAX_URL_CHARS, "URL")
+    request = simulator.parse_request(text, wallet=wallet)
+    # One read: the wallet's state is planned and saved under the same lock.
+    with env.keystore().transaction() as txn:
+        answer = simulator.respond(
+            request,
+            txn.document.wallets.get(wallet_name),
+            wallet_name=wallet_name,
+            reject=reject,
+            error_message=error_message,
+        )
+        if answer.state is not None:
+            txn.document = txn.document.with_wallet(wallet_name, answer.state)
+    report(answer, wallet_name, as_json=as_json)
 
+
+def check_options(reject: int | None, error_message: str | None, wallet_name: str) -> None:
+    """Refuse option values before any input is read or the keystore is opened."""
     if error_message is not None and reject is None:
         raise click.UsageError("--error-message goes with --reject CODE")
     check_name(wallet_name, option="--wallet-name")
@@ -94,24 +111,6 @@ def command(
     if error_message is not None:
         deeplink.check_text(error_message, "--error-message")
         check_size(len(error_message), MAX_ERROR_MESSAGE_CHARS, "--error-message")
-    text = read_text_arg(url, MAX_URL_CHARS, "URL")
-    request = simulator.parse_request(text, wallet=wallet)
-
-    store = env.keystore()
-    with store.transaction() as txn:
-        stored = txn.document.wallets.get(wallet_name)
-        # The simulator keeps its state as the stored JSON object; typed at this seam.
-        answer = simulator.respond(
-            request,
-            None if stored is None else stored.to_json(),
-            wallet_name=wallet_name,
-            reject=reject,
-            error_message=error_message,
-        )
-        if answer.state is not None:
-            entry = WalletEntry.from_json(answer.state, f"wallets.{wallet_name}")
-            txn.document = txn.document.with_wallet(wallet_name, entry)
-    report(answer, wallet_name, as_json=as_json)
 
 
 def document(answer: Answer, wallet_name: str) -> dict[str, Any]:
@@ -143,8 +142,6 @@ def document(answer: Answer, wallet_name: str) -> dict[str, Any]:
 
 def report(answer: Answer, wallet_name: str, *, as_json: bool) -> None:
     """The redirect (or the JSON document) on stdout; what was asked and done on stderr."""
-    from walletsign_cli.cli.output import emit, emit_json, note
-
     if as_json:
         emit_json(document(answer, wallet_name))
     else:
@@ -157,8 +154,6 @@ def report(answer: Answer, wallet_name: str, *, as_json: bool) -> None:
 
 def describe(answer: Answer, wallet_name: str) -> list[str]:
     """What the dapp asked, in a few human lines."""
-    from walletsign_cli.core import base58
-
     request = answer.request
     payload = answer.payload
     who = request.wallet or "an unnamed wallet"
@@ -169,8 +164,6 @@ def describe(answer: Answer, wallet_name: str) -> list[str]:
             f", dapp key {payload.get(deeplink.DAPP_KEY_PARAM, '?')}"
         )
     elif request.method == deeplink.SIGN_MESSAGE and isinstance(payload.get("message"), str):
-        from walletsign_cli.cli.render import shown_message
-
         try:
             raw = base58.decode(payload["message"], name="message")
         except ValueError:

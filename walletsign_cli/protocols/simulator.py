@@ -15,7 +15,6 @@ redirect a wallet sends, never an exception.
 
 from __future__ import annotations
 
-import copy
 import datetime as _dt
 import json
 import time
@@ -23,12 +22,18 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from walletsign_cli.core import base58, box, solana_tx
+from walletsign_cli.core import base58, box, ed25519, solana_tx
 from walletsign_cli.core.box import X25519KeyPair, X25519PublicKey
 from walletsign_cli.core.ed25519 import Ed25519SigningKey
-from walletsign_cli.errors import BadInputError, DecryptionError, KeystoreError
+from walletsign_cli.errors import (
+    BadInputError,
+    DecryptionError,
+    InvalidSignatureError,
+    KeystoreError,
+)
 from walletsign_cli.limits import MAX_URL_CHARS, check_size
 from walletsign_cli.protocols import deeplink
+from walletsign_cli.protocols.state import WalletDapp, WalletEntry
 
 CHAIN = "solana"
 # The key parameter of a wallet this simulator cannot name: Backpack's documented generic
@@ -82,7 +87,7 @@ class Answer:
     data: dict[str, Any] | None = None
     error_code: int | None = None
     error_message: str | None = None
-    state: dict[str, Any] | None = None
+    state: WalletEntry | None = None
     account: str | None = None
     sent: bool | None = None
     notes: list[str] = field(default_factory=list)
@@ -210,11 +215,8 @@ def session_token(account: Ed25519SigningKey, *, app_url: str, cluster: str, tim
     return base58.encode(account.sign_attached(deeplink.payload_json(claims)))
 
 
-def check_session(token: Any, account: Ed25519SigningKey, dapp: dict[str, Any]) -> None:
+def check_session(token: Any, account: Ed25519SigningKey, dapp: WalletDapp) -> None:
     """Refuse a session not signed by the account, or issued for another app or chain."""
-    from walletsign_cli.core import ed25519
-    from walletsign_cli.errors import InvalidSignatureError
-
     if not isinstance(token, str) or not token:
         raise _Refusal(INVALID_INPUT, "Session is missing")
     try:
@@ -228,9 +230,9 @@ def check_session(token: Any, account: Ed25519SigningKey, dapp: dict[str, Any]) 
         raise _Refusal(INVALID_INPUT, "Session is not valid: its data is not a JSON object")
     if claims.get("chain") != CHAIN:
         raise _Refusal(INVALID_INPUT, "Session is not valid: it is for another chain")
-    if claims.get("app_url") != dapp.get("app_url"):
+    if claims.get("app_url") != dapp.app_url:
         raise _Refusal(INVALID_INPUT, "Session is not valid: it was issued to another app")
-    if claims.get("cluster", "mainnet-beta") != dapp.get("cluster", "mainnet-beta"):
+    if claims.get("cluster", "mainnet-beta") != (dapp.cluster or "mainnet-beta"):
         raise _Refusal(INVALID_INPUT, "Session is not valid: it is for another cluster")
 
 
@@ -242,29 +244,27 @@ def _iso(seconds: float) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def load_account(state: dict[str, Any] | None, name: str) -> Ed25519SigningKey | None:
+def load_account(state: WalletEntry | None, name: str) -> Ed25519SigningKey | None:
     """The account key of a stored wallet (``None`` for a wallet not created yet)."""
     if state is None:
         return None
     where = f"wallets.{name}"
-    secret = state.get("account_secret_key")
-    if not isinstance(secret, str):
+    if state.account_secret_key is None:
         raise KeystoreError(f"keystore: {where}.account_secret_key is missing")
     try:
-        account = Ed25519SigningKey.from_base58(secret, name=f"{where}.account_secret_key")
+        account = Ed25519SigningKey.from_base58(
+            state.account_secret_key, name=f"{where}.account_secret_key"
+        )
     except BadInputError as exc:
         raise KeystoreError(f"keystore: {exc.message}") from None
-    if state.get("account_public_key") not in (None, str(account.public)):
+    if state.account_public_key not in (None, str(account.public)):
         raise KeystoreError(f"keystore: {where}.account_public_key does not match its secret key")
-    dapps = state.get("dapps", {})
-    if not isinstance(dapps, dict):
-        raise KeystoreError(f"keystore: {where}.dapps is not an object")
     return account
 
 
 def respond(
     request: Request,
-    state: dict[str, Any] | None,
+    state: WalletEntry | None,
     *,
     wallet_name: str = "sim",
     reject: int | None = None,
@@ -324,7 +324,7 @@ def _user_rejects(reject: int | None, error_message: str | None) -> None:
 
 def _connect(
     answer: Answer,
-    state: dict[str, Any] | None,
+    state: WalletEntry | None,
     account: Ed25519SigningKey,
     *,
     reject: int | None,
@@ -366,21 +366,21 @@ def _connect(
     answer.data = data
     answer.account = str(account.public)
     created = _iso(seconds)
-    new_state = copy.deepcopy(state) if state is not None else {}
-    new_state.setdefault("account_secret_key", account.seed_base58())
-    new_state.setdefault("account_public_key", str(account.public))
-    new_state.setdefault("created_at", created)
-    dapps = new_state.setdefault("dapps", {})
-    if str(dapp_public) in dapps:
+    wallet = state or WalletEntry(
+        account_secret_key=account.seed_base58(),
+        account_public_key=str(account.public),
+        created_at=created,
+    )
+    if str(dapp_public) in wallet.dapps:
         answer.notes.append("this dapp key was connected before: a new wallet key and session")
-    dapps[str(dapp_public)] = {
-        "secret_key": mine.secret_base58(),
-        "session": token,
-        "app_url": app_url,
-        "cluster": cluster,
-        "created_at": created,
-    }
-    answer.state = new_state
+    dapp = WalletDapp(
+        secret_key=mine.secret_base58(),
+        session=token,
+        app_url=app_url,
+        cluster=cluster,
+        created_at=created,
+    )
+    answer.state = wallet.with_dapp(str(dapp_public), dapp)
 
 
 def _dapp_key(params: dict[str, str]) -> X25519PublicKey:
@@ -395,7 +395,7 @@ def _dapp_key(params: dict[str, str]) -> X25519PublicKey:
 
 def _encrypted(
     answer: Answer,
-    state: dict[str, Any] | None,
+    state: WalletEntry | None,
     account: Ed25519SigningKey | None,
     *,
     reject: int | None,
@@ -404,13 +404,12 @@ def _encrypted(
 ) -> None:
     request = answer.request
     dapp_public = _dapp_key(request.params)
-    dapps = (state or {}).get("dapps", {})
-    dapp = dapps.get(str(dapp_public))
-    if account is None or not isinstance(dapp, dict):
+    dapp = None if state is None else state.dapps.get(str(dapp_public))
+    if state is None or account is None or dapp is None:
         raise _Refusal(INTERNAL_ERROR, MISSING_SHARED_SECRET)
     try:
         mine = X25519KeyPair.from_base58(
-            str(dapp.get("secret_key", "")), name=f"wallet key of dapp {dapp_public}"
+            dapp.secret_key or "", name=f"wallet key of dapp {dapp_public}"
         )
     except BadInputError as exc:
         raise KeystoreError(f"keystore: {exc.message}") from None
@@ -423,9 +422,7 @@ def _encrypted(
 
     if method == deeplink.DISCONNECT:
         _user_rejects(reject, error_message)
-        new_state = copy.deepcopy(state) or {}
-        new_state["dapps"].pop(str(dapp_public), None)
-        answer.state = new_state
+        answer.state = state.without_dapp(str(dapp_public))
         answer.redirect = request.redirect_link
         return
 

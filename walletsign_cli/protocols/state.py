@@ -57,6 +57,7 @@ def damaged(exc: BadInputError) -> KeystoreError:
 # --- entries ---------------------------------------------------------------------------
 
 E = TypeVar("E", bound="_Entry")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -232,6 +233,14 @@ class WalletEntry(_Entry):
         {"dapps": _dapps}
     )
 
+    def with_dapp(self, dapp_public_key: str, entry: WalletDapp) -> WalletEntry:
+        """This wallet with ``dapps[dapp_public_key]`` set."""
+        return replace(self, dapps=_put(self.dapps, dapp_public_key, entry))
+
+    def without_dapp(self, dapp_public_key: str) -> WalletEntry:
+        """This wallet without ``dapps[dapp_public_key]``."""
+        return replace(self, dapps=_drop(self.dapps, dapp_public_key))
+
     def to_json(self) -> dict[str, Any]:
         """As stored; ``dapps`` is always written (an empty object when there is none)."""
         out = super().to_json()
@@ -324,9 +333,9 @@ class Document:
         return entry.keypair(name)
 
 
-def _put(section: Mapping[str, E], name: str, entry: E) -> Mapping[str, E]:
+def _put(section: Mapping[str, T], name: str, entry: T) -> Mapping[str, T]:
     return MappingProxyType({**section, name: entry})
 
 
-def _drop(section: Mapping[str, E], name: str) -> Mapping[str, E]:
+def _drop(section: Mapping[str, T], name: str) -> Mapping[str, T]:
     return MappingProxyType({k: v for k, v in section.items() if k != name})
