@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from walletsign_cli.core import base58
+
 APP_URL = "https://example.com"
 REDIRECT = "walletsign-demo://on"
 SHOWN_ARG_CHARS = 72
@@ -107,8 +109,6 @@ def require(condition: bool, what: str) -> None:
 def exchange(demo: Demo) -> None:
     """keygen → connect-url → simulate → decode-redirect → sign-url → simulate →
     decode-redirect (verified) → verify."""
-    from walletsign_cli.core import base58
-
     demo.title("The dapp creates its x25519 encryption key (keygen)")
     key = demo.run("keygen")
     show("public", key["public_key"])
