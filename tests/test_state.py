@@ -89,6 +89,15 @@ def test_round_trip_of_a_stored_document_keeps_unknown_fields() -> None:
     assert Document.from_json(document.to_json()) == document
 
 
+def test_unknown_values_are_not_shared_with_the_json() -> None:
+    data = copy.deepcopy(STORED)
+    document = Document.from_json(data)
+    data["sessions"]["phantom"]["future"]["nested"].append(3)
+    written = document.to_json()
+    written["sessions"]["phantom"]["future"]["nested"].append(4)
+    assert document.sessions["phantom"].extra["future"] == {"nested": [1, 2]}
+
+
 def test_fields_are_typed() -> None:
     document = Document.from_json(STORED)
     assert document.keys["default"].public_key == str(KEYPAIR.public)
