@@ -431,33 +431,44 @@ def _encrypted(
         _user_rejects(reject, error_message)
         data: dict[str, Any] = {"signature": base58.encode(account.sign(message))}
     else:
-        texts = _transaction_texts(method, payload)
-        transactions = [_transaction(text, i, len(texts)) for i, text in enumerate(texts)]
-        for i, tx in enumerate(transactions):
-            if tx.message.fee_payer != account.public.raw:
-                where = f"transaction {i + 1}" if len(texts) > 1 else "the transaction"
-                raise _Refusal(
-                    TRANSACTION_REJECTED,
-                    f"The fee payer of {where} ({base58.encode(tx.message.fee_payer)}) "
-                    f"is not this account ({account.public})",
-                )
-        _user_rejects(reject, error_message)
-        signed = [tx.with_signature(0, account.sign(tx.message.raw)) for tx in transactions]
-        if method == deeplink.SIGN_ALL_TRANSACTIONS:
-            data = {"transactions": [base58.encode(tx.serialize()) for tx in signed]}
-        elif method == deeplink.SIGN_TRANSACTION:
-            data = {"transaction": base58.encode(signed[0].serialize())}
-        else:
-            # The first signature is the transaction id; there is no network to send it to.
-            data = {"signature": base58.encode(signed[0].signatures[0])}
-            answer.sent = False
-            answer.notes.append("nothing was sent: the simulated wallet has no network")
+        data = _sign_transactions(answer, account, reject=reject, error_message=error_message)
     sealed_nonce, sealed = box.seal(deeplink.payload_json(data), shared, nonce)
     answer.redirect = redirect_url(
         request.redirect_link,
         [("nonce", base58.encode(sealed_nonce)), ("data", base58.encode(sealed))],
     )
     answer.data = data
+
+
+def _sign_transactions(
+    answer: Answer,
+    account: Ed25519SigningKey,
+    *,
+    reject: int | None,
+    error_message: str | None,
+) -> dict[str, Any]:
+    """The answer data of the three transaction methods (after the checks a wallet makes)."""
+    method = answer.request.method
+    texts = _transaction_texts(method, answer.payload)
+    transactions = [_transaction(text, i, len(texts)) for i, text in enumerate(texts)]
+    for i, tx in enumerate(transactions):
+        if tx.message.fee_payer != account.public.raw:
+            where = f"transaction {i + 1}" if len(texts) > 1 else "the transaction"
+            raise _Refusal(
+                TRANSACTION_REJECTED,
+                f"The fee payer of {where} ({base58.encode(tx.message.fee_payer)}) "
+                f"is not this account ({account.public})",
+            )
+    _user_rejects(reject, error_message)
+    signed = [tx.with_signature(0, account.sign(tx.message.raw)) for tx in transactions]
+    if method == deeplink.SIGN_ALL_TRANSACTIONS:
+        return {"transactions": [base58.encode(tx.serialize()) for tx in signed]}
+    if method == deeplink.SIGN_TRANSACTION:
+        return {"transaction": base58.encode(signed[0].serialize())}
+    # The first signature is the transaction id; there is no network to send it to.
+    answer.sent = False
+    answer.notes.append("nothing was sent: the simulated wallet has no network")
+    return {"signature": base58.encode(signed[0].signatures[0])}
 
 
 def _open_payload(params: dict[str, str], shared: box.SharedSecret) -> dict[str, Any]:
