@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from walletsign_cli.keystore import Keystore
@@ -17,3 +18,8 @@ def raw_transaction(store: Keystore) -> Iterator[dict[str, Any]]:
         data = txn.document.to_json()
         yield data
         txn.document = Document.from_json(data)
+
+
+def keystore(path: Path, passphrase: str | None = None) -> Keystore:
+    """The keystore at ``path``, opened with a text passphrase as the CLI would pass it."""
+    return Keystore(path, passphrase=passphrase.encode() if passphrase else None)

@@ -7,7 +7,6 @@ here is one a real wallet would send, decoded and checked by :func:`dapp.answer`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -18,7 +17,7 @@ from walletsign_cli.core.box import X25519KeyPair
 from walletsign_cli.core.ed25519 import Ed25519SigningKey
 from walletsign_cli.errors import BadInputError, DecryptionError, KeystoreError
 from walletsign_cli.protocols import dapp, deeplink, simulator
-from walletsign_cli.protocols.state import Document
+from walletsign_cli.protocols.state import Document, WalletEntry
 
 APP_URL = "https://example.com"
 REDIRECT = "myapp://onConnect"
@@ -32,7 +31,7 @@ T2 = "2026-01-01T00:00:02.000000Z"
 class Wallet:
     """The simulated wallet's state between answers."""
 
-    state: dict[str, Any] | None = None
+    state: WalletEntry | None = None
     account: Ed25519SigningKey = field(default_factory=Ed25519SigningKey.generate)
 
     def respond(self, url: str) -> str:

@@ -13,8 +13,8 @@ import pytest
 
 from tests.helpers import raw_transaction
 from walletsign_cli.errors import KeystoreError
-from walletsign_cli.keystore import Keystore, locate
-from walletsign_cli.protocols.state import Document
+from walletsign_cli.keystore import Keystore, Transaction, locate
+from walletsign_cli.protocols.state import Document, KeyEntry, SessionEntry
 
 
 def test_locate_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -95,6 +95,34 @@ def test_exception_inside_transaction_writes_nothing(keystore_path: Path) -> Non
         data["keys"]["x"] = {}
         raise RuntimeError
     assert not keystore_path.exists()
+
+
+def test_typed_transaction_saves_the_replaced_document(keystore_path: Path) -> None:
+    store = Keystore(keystore_path)
+    entry = SessionEntry(wallet="phantom", public_key="ACCOUNT")
+    with store.transaction() as txn:
+        assert isinstance(txn, Transaction)
+        assert txn.document == Document()
+        txn.document = txn.document.with_session("s", entry)
+    assert store.load().sessions == {"s": entry}
+    with pytest.raises(RuntimeError), store.transaction() as txn:
+        txn.document = txn.document.without_session("s")
+        raise RuntimeError
+    assert store.load().sessions == {"s": entry}
+
+
+def test_unchanged_document_is_not_written(keystore_path: Path) -> None:
+    store = Keystore(keystore_path)
+    with store.transaction() as txn:
+        txn.document = txn.document.without_session("nothing")
+    assert not keystore_path.exists()  # an empty plan creates no file
+    with store.transaction() as txn:
+        txn.document = txn.document.with_key("k", KeyEntry(public_key="P"))
+    before = keystore_path.stat()
+    with store.transaction() as txn:
+        txn.document = txn.document.with_key("k", KeyEntry(public_key="P"))  # equal: no write
+    after = keystore_path.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
 
 def test_lock_timeout_is_keystore_error(keystore_path: Path) -> None:

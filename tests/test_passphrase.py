@@ -37,7 +37,7 @@ SECRETS = ["SECRET-K", "SECRET-SESSION", "SECRET-ACCOUNT", "SECRET-WALLET", "SEC
 
 
 def _store(path: Path, passphrase: str | None = PASS) -> Keystore:
-    return Keystore(path, passphrase=passphrase)
+    return Keystore(path, passphrase=passphrase.encode() if passphrase else None)
 
 
 def _fill(path: Path, passphrase: str | None = PASS) -> None:
@@ -127,7 +127,7 @@ def test_encrypted_store_without_or_with_wrong_passphrase(keystore_path: Path) -
     _fill(keystore_path)
     before = keystore_path.read_bytes()
     with pytest.raises(KeystoreError, match="encrypted and no passphrase") as info:
-        _store(keystore_path, None).load().to_json()
+        _store(keystore_path, None).load()
     assert info.value.hint is not None and "WALLETSIGN_PASSPHRASE" in info.value.hint
     with (
         pytest.raises(KeystoreError, match="wrong passphrase"),
@@ -157,7 +157,7 @@ def test_tampered_sealed_value_is_an_error_and_left_untouched(keystore_path: Pat
     keystore_path.write_text(json.dumps(raw))
     before = keystore_path.read_bytes()
     with pytest.raises(KeystoreError, match=r"sessions\.s\.session does not decrypt"):
-        _store(keystore_path).load().to_json()
+        _store(keystore_path).load()
     assert keystore_path.read_bytes() == before
 
 
@@ -167,7 +167,7 @@ def test_sealed_value_without_header_is_corrupt(keystore_path: Path) -> None:
     del raw["encryption"]
     keystore_path.write_text(json.dumps(raw))
     with pytest.raises(KeystoreError, match="no 'encryption' header"):
-        _store(keystore_path).load().to_json()
+        _store(keystore_path).load()
 
 
 def test_load_redacted_needs_no_passphrase_and_shows_no_secret(keystore_path: Path) -> None:
@@ -229,7 +229,7 @@ def test_cli_passphrase_file_first_line_wins_over_env(
     assert run("--passphrase-file", str(passfile), "keygen").exit_code == 0
     assert _store(keystore_path, PASS).load().to_json()["keys"]["default"]["secret_key"]
     with pytest.raises(KeystoreError, match="wrong passphrase"):
-        _store(keystore_path, "not this one").load().to_json()
+        _store(keystore_path, "not this one").load()
 
 
 @pytest.mark.parametrize("content", [None, b"", b"\nlater"])

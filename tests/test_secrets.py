@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from tests.helpers import keystore as store_at
 from walletsign_cli.core import base58, box
 from walletsign_cli.core.ed25519 import Ed25519SigningKey
-from walletsign_cli.keystore import Keystore
 
 PASSPHRASE = "Zq8-correct-horse-passphrase"
 MODES: list[tuple[list[str], list[str]]] = [
@@ -53,7 +53,7 @@ def _forms(raw: bytes) -> set[str]:
 
 
 def _secrets(keystore: Path, passphrase: str | None) -> dict[str, set[str]]:
-    data = Keystore(keystore, passphrase=passphrase).load().to_json()
+    data = store_at(keystore, passphrase).load().to_json()
     found: dict[str, set[str]] = {}
     dapp_keys = {}
     for name, entry in data["keys"].items():
@@ -120,7 +120,7 @@ def _run_flow(flow: Flow) -> None:
     decoded = flow.step("decode-redirect", signed["redirect"])
     signature = decoded["data"]["signature"]
     public_key = (
-        Keystore(flow.keystore, passphrase=flow.passphrase)
+        store_at(flow.keystore, flow.passphrase)
         .load()
         .to_json()["sessions"]["phantom"]["public_key"]
     )

@@ -31,6 +31,7 @@ from walletsign_cli.core.ed25519 import Ed25519SigningKey
 from walletsign_cli.errors import BadInputError, KeystoreError
 from walletsign_cli.keystore import Keystore
 from walletsign_cli.protocols import deeplink, simulator
+from walletsign_cli.protocols.state import WalletEntry
 
 VECTOR = load_vector("deeplink.json")
 WALLETS = ["phantom", "solflare", "backpack"]
@@ -127,10 +128,10 @@ def test_connect_answer_matches_the_vector(wallet: str) -> None:
     assert answer.data == exchange["answer_data"]
     assert answer.request.key_param == KEY_PARAMS[wallet]
     assert answer.state is not None
-    dapp = answer.state["dapps"][VECTOR["dapp"]["public_key"]]
-    assert dapp["session"] == VECTOR["session"]["token"]
-    assert (dapp["app_url"], dapp["cluster"]) == ("https://example.com", "devnet")
-    assert answer.state["account_public_key"] == VECTOR["account"]["public_key"]
+    dapp = answer.state.dapps[VECTOR["dapp"]["public_key"]]
+    assert dapp.session == VECTOR["session"]["token"]
+    assert (dapp.app_url, dapp.cluster) == ("https://example.com", "devnet")
+    assert answer.state.account_public_key == VECTOR["account"]["public_key"]
 
 
 @pytest.mark.parametrize("wallet", WALLETS)
@@ -155,8 +156,8 @@ def test_disconnect_answer_matches_the_vector_and_forgets(wallet: str) -> None:
     bye = simulator.respond(simulator.parse_request(exchange["disconnect"]["request_url"]), state)
     assert bye.redirect == exchange["disconnect"]["answer_url"]
     assert bye.state is not None
-    assert bye.state["dapps"] == {}
-    assert bye.state["account_public_key"] == VECTOR["account"]["public_key"]
+    assert bye.state.dapps == {}
+    assert bye.state.account_public_key == VECTOR["account"]["public_key"]
     again = simulator.respond(
         simulator.parse_request(exchange["sign_message_utf8"]["request_url"]), bye.state
     )
@@ -251,10 +252,12 @@ def test_not_a_deeplink_is_bad_input(url: str, words: str) -> None:
 def test_corrupt_wallet_state_is_a_keystore_error() -> None:
     request = simulator.parse_request(VECTOR["exchanges"]["phantom"]["connect"]["request_url"])
     with pytest.raises(KeystoreError, match="account_secret_key"):
-        simulator.respond(request, {"account_secret_key": "0OIl", "dapps": {}})
+        simulator.respond(request, WalletEntry(account_secret_key="0OIl"))
     seed = Ed25519SigningKey.from_seed(ACCOUNT_SEED).seed_base58()
     with pytest.raises(KeystoreError, match="does not match"):
-        simulator.respond(request, {"account_secret_key": seed, "account_public_key": "x"})
+        simulator.respond(request, WalletEntry(account_secret_key=seed, account_public_key="x"))
+    with pytest.raises(KeystoreError, match="account_secret_key is missing"):
+        simulator.respond(request, WalletEntry())
 
 
 # -- the command line: the whole loop ------------------------------------------------------

@@ -31,7 +31,7 @@ from walletsign_cli.protocols import dapp, jobs, simulator
 from walletsign_cli.protocols.dapp import ConnectPlan, RedirectResult, RequestPlan
 from walletsign_cli.protocols.jobs import DEFAULTS, Defaults, JobResult
 from walletsign_cli.protocols.simulator import Answer
-from walletsign_cli.protocols.state import WalletEntry, check_name
+from walletsign_cli.protocols.state import check_name
 from walletsign_cli.protocols.verification import AUTO, Verdict
 
 __all__ = [
@@ -67,7 +67,8 @@ def open_keystore(
     Nothing is read until a call needs it. ``passphrase`` opens (and seals) an encrypted
     keystore; unlike the CLI, the library never reads ``$WALLETSIGN_PASSPHRASE`` itself.
     """
-    return Keystore(locate(path), passphrase=passphrase, lock_timeout=lock_timeout)
+    secret = passphrase.encode("utf-8") if isinstance(passphrase, str) else passphrase
+    return Keystore(locate(path), passphrase=secret, lock_timeout=lock_timeout)
 
 
 def connect_url(
@@ -232,18 +233,15 @@ def simulate_wallet(
     check_name(wallet_name, option="--wallet-name")
     request = simulator.parse_request(url, wallet=wallet)
     with store.transaction() as txn:
-        stored = txn.document.wallets.get(wallet_name)
-        # The simulator keeps its state as the stored JSON object; typed at this seam.
         answer = simulator.respond(
             request,
-            None if stored is None else stored.to_json(),
+            txn.document.wallets.get(wallet_name),
             wallet_name=wallet_name,
             reject=reject,
             error_message=error_message,
         )
         if answer.state is not None:
-            entry = WalletEntry.from_json(answer.state, f"wallets.{wallet_name}")
-            txn.document = txn.document.with_wallet(wallet_name, entry)
+            txn.document = txn.document.with_wallet(wallet_name, answer.state)
     return answer
 
 

@@ -109,7 +109,6 @@ def require(condition: bool, what: str) -> None:
 def exchange(demo: Demo) -> None:
     """keygen → connect-url → simulate → decode-redirect → sign-url → simulate →
     decode-redirect (verified) → verify."""
-
     demo.title("The dapp creates its x25519 encryption key (keygen)")
     key = demo.run("keygen")
     show("public", key["public_key"])

@@ -63,21 +63,20 @@ def locate(explicit: str | os.PathLike[str] | None) -> Path:
 class Keystore:
     """One keystore file. Cheap to construct; touches the disk only when asked.
 
-    ``passphrase`` (default: ``$WALLETSIGN_PASSPHRASE``) opens an encrypted file and makes
-    every write seal the secrets.
+    ``passphrase`` opens an encrypted file and makes every write seal the secrets. Nothing
+    here reads the environment: the CLI resolves ``$WALLETSIGN_PASSPHRASE`` and
+    ``$WALLETSIGN_LOCK_TIMEOUT`` (the ``ENV_*`` names below) and passes them in.
     """
 
     def __init__(
         self,
         path: Path,
         *,
+        passphrase: bytes | None = None,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-        passphrase: str | bytes | None = None,
     ) -> None:
         self.path = path
         self.lock_timeout = lock_timeout
-        if isinstance(passphrase, str):
-            passphrase = passphrase.encode("utf-8")
         self._passphrase = passphrase or None
 
     def __repr__(self) -> str:

@@ -52,14 +52,7 @@ def command(
       walletsign keygen --name imported --secret-key - < secret.b58
     """
     check_name(name)
-    if secret_key is None:
-        keypair = X25519KeyPair.generate()
-    else:
-        text = read_text_arg(secret_key, 4096, "--secret-key")
-        if not text:
-            raise BadInputError("--secret-key is empty")
-        keypair = X25519KeyPair.from_base58(text, name="--secret-key")
-
+    keypair = new_keypair(secret_key)
     store = env.keystore()
     with store.transaction() as txn:
         doc = txn.document
@@ -88,3 +81,13 @@ def command(
     if show_secret:
         emit(keypair.secret_base58())
     note(f"saved dapp key {name!r} in {store.path}")
+
+
+def new_keypair(secret_key: str | None) -> X25519KeyPair:
+    """A fresh keypair, or the one ``--secret-key`` (text or ``-`` for stdin) holds."""
+    if secret_key is None:
+        return X25519KeyPair.generate()
+    text = read_text_arg(secret_key, 4096, "--secret-key")
+    if not text:
+        raise BadInputError("--secret-key is empty")
+    return X25519KeyPair.from_base58(text, name="--secret-key")

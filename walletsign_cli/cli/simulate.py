@@ -18,6 +18,7 @@ from walletsign_cli.errors import BadInputError
 from walletsign_cli.limits import MAX_URL_CHARS, check_size
 from walletsign_cli.protocols import deeplink
 from walletsign_cli.protocols.simulator import Answer
+from walletsign_cli.protocols.state import check_name
 
 MAX_ERROR_MESSAGE_CHARS = 4096
 
@@ -80,17 +81,7 @@ def command(
       walletsign simulate --reject 4001 'https://phantom.app/ul/v1/signMessage?...'
       walletsign simulate --json --wallet-name ci-wallet "$URL"
     """
-    if error_message is not None and reject is None:
-        raise click.UsageError("--error-message goes with --reject CODE")
-    if reject is not None and reject not in deeplink.ERROR_CODES:
-        known = ", ".join(str(code) for code in deeplink.ERROR_CODES)
-        raise BadInputError(
-            f"--reject {reject} is not a wallet error code",
-            hint=f"use one of the wallets' codes: {known}",
-        )
-    if error_message is not None:
-        deeplink.check_text(error_message, "--error-message")
-        check_size(len(error_message), MAX_ERROR_MESSAGE_CHARS, "--error-message")
+    check_options(reject, error_message, wallet_name)
     text = read_text_arg(url, MAX_URL_CHARS, "URL")
     answer = api.simulate_wallet(
         env.keystore(),
@@ -101,6 +92,22 @@ def command(
         error_message=error_message,
     )
     report(answer, wallet_name, as_json=as_json)
+
+
+def check_options(reject: int | None, error_message: str | None, wallet_name: str) -> None:
+    """Refuse option values before any input is read or the keystore is opened."""
+    if error_message is not None and reject is None:
+        raise click.UsageError("--error-message goes with --reject CODE")
+    check_name(wallet_name, option="--wallet-name")
+    if reject is not None and reject not in deeplink.ERROR_CODES:
+        known = ", ".join(str(code) for code in deeplink.ERROR_CODES)
+        raise BadInputError(
+            f"--reject {reject} is not a wallet error code",
+            hint=f"use one of the wallets' codes: {known}",
+        )
+    if error_message is not None:
+        deeplink.check_text(error_message, "--error-message")
+        check_size(len(error_message), MAX_ERROR_MESSAGE_CHARS, "--error-message")
 
 
 def document(answer: Answer, wallet_name: str) -> dict[str, Any]:
@@ -132,7 +139,6 @@ def document(answer: Answer, wallet_name: str) -> dict[str, Any]:
 
 def report(answer: Answer, wallet_name: str, *, as_json: bool) -> None:
     """The redirect (or the JSON document) on stdout; what was asked and done on stderr."""
-
     if as_json:
         emit_json(document(answer, wallet_name))
     else:
@@ -145,7 +151,6 @@ def report(answer: Answer, wallet_name: str, *, as_json: bool) -> None:
 
 def describe(answer: Answer, wallet_name: str) -> list[str]:
     """What the dapp asked, in a few human lines."""
-
     request = answer.request
     payload = answer.payload
     who = request.wallet or "an unnamed wallet"

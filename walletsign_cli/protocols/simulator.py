@@ -15,7 +15,6 @@ redirect a wallet sends, never an exception.
 
 from __future__ import annotations
 
-import copy
 import datetime as _dt
 import json
 import time
@@ -34,6 +33,7 @@ from walletsign_cli.errors import (
 )
 from walletsign_cli.limits import MAX_URL_CHARS, check_size
 from walletsign_cli.protocols import deeplink
+from walletsign_cli.protocols.state import WalletDapp, WalletEntry
 
 CHAIN = "solana"
 # The key parameter of a wallet this simulator cannot name: Backpack's documented generic
@@ -87,7 +87,7 @@ class Answer:
     data: dict[str, Any] | None = None
     error_code: int | None = None
     error_message: str | None = None
-    state: dict[str, Any] | None = None
+    state: WalletEntry | None = None
     account: str | None = None
     sent: bool | None = None
     notes: list[str] = field(default_factory=list)
@@ -215,9 +215,8 @@ def session_token(account: Ed25519SigningKey, *, app_url: str, cluster: str, tim
     return base58.encode(account.sign_attached(deeplink.payload_json(claims)))
 
 
-def check_session(token: Any, account: Ed25519SigningKey, dapp: dict[str, Any]) -> None:
+def check_session(token: Any, account: Ed25519SigningKey, dapp: WalletDapp) -> None:
     """Refuse a session not signed by the account, or issued for another app or chain."""
-
     if not isinstance(token, str) or not token:
         raise _Refusal(INVALID_INPUT, "Session is missing")
     try:
@@ -231,9 +230,9 @@ def check_session(token: Any, account: Ed25519SigningKey, dapp: dict[str, Any]) 
         raise _Refusal(INVALID_INPUT, "Session is not valid: its data is not a JSON object")
     if claims.get("chain") != CHAIN:
         raise _Refusal(INVALID_INPUT, "Session is not valid: it is for another chain")
-    if claims.get("app_url") != dapp.get("app_url"):
+    if claims.get("app_url") != dapp.app_url:
         raise _Refusal(INVALID_INPUT, "Session is not valid: it was issued to another app")
-    if claims.get("cluster", "mainnet-beta") != dapp.get("cluster", "mainnet-beta"):
+    if claims.get("cluster", "mainnet-beta") != (dapp.cluster or "mainnet-beta"):
         raise _Refusal(INVALID_INPUT, "Session is not valid: it is for another cluster")
 
 
@@ -245,29 +244,27 @@ def _iso(seconds: float) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def load_account(state: dict[str, Any] | None, name: str) -> Ed25519SigningKey | None:
+def load_account(state: WalletEntry | None, name: str) -> Ed25519SigningKey | None:
     """The account key of a stored wallet (``None`` for a wallet not created yet)."""
     if state is None:
         return None
     where = f"wallets.{name}"
-    secret = state.get("account_secret_key")
-    if not isinstance(secret, str):
+    if state.account_secret_key is None:
         raise KeystoreError(f"keystore: {where}.account_secret_key is missing")
     try:
-        account = Ed25519SigningKey.from_base58(secret, name=f"{where}.account_secret_key")
+        account = Ed25519SigningKey.from_base58(
+            state.account_secret_key, name=f"{where}.account_secret_key"
+        )
     except BadInputError as exc:
         raise KeystoreError(f"keystore: {exc.message}") from None
-    if state.get("account_public_key") not in (None, str(account.public)):
+    if state.account_public_key not in (None, str(account.public)):
         raise KeystoreError(f"keystore: {where}.account_public_key does not match its secret key")
-    dapps = state.get("dapps", {})
-    if not isinstance(dapps, dict):
-        raise KeystoreError(f"keystore: {where}.dapps is not an object")
     return account
 
 
 def respond(
     request: Request,
-    state: dict[str, Any] | None,
+    state: WalletEntry | None,
     *,
     wallet_name: str = "sim",
     reject: int | None = None,
@@ -327,7 +324,7 @@ def _user_rejects(reject: int | None, error_message: str | None) -> None:
 
 def _connect(
     answer: Answer,
-    state: dict[str, Any] | None,
+    state: WalletEntry | None,
     account: Ed25519SigningKey,
     *,
     reject: int | None,
@@ -369,21 +366,21 @@ def _connect(
     answer.data = data
     answer.account = str(account.public)
     created = _iso(seconds)
-    new_state = copy.deepcopy(state) if state is not None else {}
-    new_state.setdefault("account_secret_key", account.seed_base58())
-    new_state.setdefault("account_public_key", str(account.public))
-    new_state.setdefault("created_at", created)
-    dapps = new_state.setdefault("dapps", {})
-    if str(dapp_public) in dapps:
+    wallet = state or WalletEntry(
+        account_secret_key=account.seed_base58(),
+        account_public_key=str(account.public),
+        created_at=created,
+    )
+    if str(dapp_public) in wallet.dapps:
         answer.notes.append("this dapp key was connected before: a new wallet key and session")
-    dapps[str(dapp_public)] = {
-        "secret_key": mine.secret_base58(),
-        "session": token,
-        "app_url": app_url,
-        "cluster": cluster,
-        "created_at": created,
-    }
-    answer.state = new_state
+    dapp = WalletDapp(
+        secret_key=mine.secret_base58(),
+        session=token,
+        app_url=app_url,
+        cluster=cluster,
+        created_at=created,
+    )
+    answer.state = wallet.with_dapp(str(dapp_public), dapp)
 
 
 def _dapp_key(params: dict[str, str]) -> X25519PublicKey:
@@ -398,7 +395,7 @@ def _dapp_key(params: dict[str, str]) -> X25519PublicKey:
 
 def _encrypted(
     answer: Answer,
-    state: dict[str, Any] | None,
+    state: WalletEntry | None,
     account: Ed25519SigningKey | None,
     *,
     reject: int | None,
@@ -407,13 +404,12 @@ def _encrypted(
 ) -> None:
     request = answer.request
     dapp_public = _dapp_key(request.params)
-    dapps = (state or {}).get("dapps", {})
-    dapp = dapps.get(str(dapp_public))
-    if account is None or not isinstance(dapp, dict):
+    dapp = None if state is None else state.dapps.get(str(dapp_public))
+    if state is None or account is None or dapp is None:
         raise _Refusal(INTERNAL_ERROR, MISSING_SHARED_SECRET)
     try:
         mine = X25519KeyPair.from_base58(
-            str(dapp.get("secret_key", "")), name=f"wallet key of dapp {dapp_public}"
+            dapp.secret_key or "", name=f"wallet key of dapp {dapp_public}"
         )
     except BadInputError as exc:
         raise KeystoreError(f"keystore: {exc.message}") from None
@@ -426,9 +422,7 @@ def _encrypted(
 
     if method == deeplink.DISCONNECT:
         _user_rejects(reject, error_message)
-        new_state = copy.deepcopy(state) or {}
-        new_state["dapps"].pop(str(dapp_public), None)
-        answer.state = new_state
+        answer.state = state.without_dapp(str(dapp_public))
         answer.redirect = request.redirect_link
         return
 
@@ -437,33 +431,44 @@ def _encrypted(
         _user_rejects(reject, error_message)
         data: dict[str, Any] = {"signature": base58.encode(account.sign(message))}
     else:
-        texts = _transaction_texts(method, payload)
-        transactions = [_transaction(text, i, len(texts)) for i, text in enumerate(texts)]
-        for i, tx in enumerate(transactions):
-            if tx.message.fee_payer != account.public.raw:
-                where = f"transaction {i + 1}" if len(texts) > 1 else "the transaction"
-                raise _Refusal(
-                    TRANSACTION_REJECTED,
-                    f"The fee payer of {where} ({base58.encode(tx.message.fee_payer)}) "
-                    f"is not this account ({account.public})",
-                )
-        _user_rejects(reject, error_message)
-        signed = [tx.with_signature(0, account.sign(tx.message.raw)) for tx in transactions]
-        if method == deeplink.SIGN_ALL_TRANSACTIONS:
-            data = {"transactions": [base58.encode(tx.serialize()) for tx in signed]}
-        elif method == deeplink.SIGN_TRANSACTION:
-            data = {"transaction": base58.encode(signed[0].serialize())}
-        else:
-            # The first signature is the transaction id; there is no network to send it to.
-            data = {"signature": base58.encode(signed[0].signatures[0])}
-            answer.sent = False
-            answer.notes.append("nothing was sent: the simulated wallet has no network")
+        data = _sign_transactions(answer, account, reject=reject, error_message=error_message)
     sealed_nonce, sealed = box.seal(deeplink.payload_json(data), shared, nonce)
     answer.redirect = redirect_url(
         request.redirect_link,
         [("nonce", base58.encode(sealed_nonce)), ("data", base58.encode(sealed))],
     )
     answer.data = data
+
+
+def _sign_transactions(
+    answer: Answer,
+    account: Ed25519SigningKey,
+    *,
+    reject: int | None,
+    error_message: str | None,
+) -> dict[str, Any]:
+    """The answer data of the three transaction methods (after the checks a wallet makes)."""
+    method = answer.request.method
+    texts = _transaction_texts(method, answer.payload)
+    transactions = [_transaction(text, i, len(texts)) for i, text in enumerate(texts)]
+    for i, tx in enumerate(transactions):
+        if tx.message.fee_payer != account.public.raw:
+            where = f"transaction {i + 1}" if len(texts) > 1 else "the transaction"
+            raise _Refusal(
+                TRANSACTION_REJECTED,
+                f"The fee payer of {where} ({base58.encode(tx.message.fee_payer)}) "
+                f"is not this account ({account.public})",
+            )
+    _user_rejects(reject, error_message)
+    signed = [tx.with_signature(0, account.sign(tx.message.raw)) for tx in transactions]
+    if method == deeplink.SIGN_ALL_TRANSACTIONS:
+        return {"transactions": [base58.encode(tx.serialize()) for tx in signed]}
+    if method == deeplink.SIGN_TRANSACTION:
+        return {"transaction": base58.encode(signed[0].serialize())}
+    # The first signature is the transaction id; there is no network to send it to.
+    answer.sent = False
+    answer.notes.append("nothing was sent: the simulated wallet has no network")
+    return {"signature": base58.encode(signed[0].signatures[0])}
 
 
 def _open_payload(params: dict[str, str], shared: box.SharedSecret) -> dict[str, Any]:

@@ -13,6 +13,7 @@ Fields this version does not know are kept in ``extra`` and written back unchang
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -25,6 +26,7 @@ from walletsign_cli.errors import BadInputError, KeystoreError
 
 VERSION = 1
 SECTIONS = ("keys", "sessions", "requests", "wallets")
+_DOCUMENT_FIELDS = frozenset({*SECTIONS, "version"})
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
@@ -57,6 +59,7 @@ def damaged(exc: BadInputError) -> KeystoreError:
 # --- entries ---------------------------------------------------------------------------
 
 E = TypeVar("E", bound="_Entry")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -83,12 +86,11 @@ class _Entry:
                 values[key] = value
             else:
                 raise BadInputError(f"{field_path(where, key)} is not a string")
-        extra = {k: v for k, v in obj.items() if k not in known}
-        return cls(**values, extra=MappingProxyType(extra) if extra else _EMPTY)
+        return cls(**values, extra=_unknown(obj, known))
 
     def to_json(self) -> dict[str, Any]:
         """The stored form: known fields that are set, then the unknown ones as they were."""
-        out: dict[str, Any] = dict(self.extra)
+        out: dict[str, Any] = copy.deepcopy(dict(self.extra))
         for f in fields(self):
             if f.name == "extra":
                 continue
@@ -97,6 +99,12 @@ class _Entry:
                 continue
             out[f.name] = _to_json(value)
         return out
+
+
+def _unknown(obj: dict[str, Any], known: set[str] | frozenset[str]) -> Mapping[str, Any]:
+    # Deep copies: nested unknown values must not be shared with the caller's JSON.
+    extra = {k: copy.deepcopy(v) for k, v in obj.items() if k not in known}
+    return MappingProxyType(extra) if extra else _EMPTY
 
 
 def _to_json(value: Any) -> Any:
@@ -232,6 +240,14 @@ class WalletEntry(_Entry):
         {"dapps": _dapps}
     )
 
+    def with_dapp(self, dapp_public_key: str, entry: WalletDapp) -> WalletEntry:
+        """This wallet with ``dapps[dapp_public_key]`` set."""
+        return replace(self, dapps=_put(self.dapps, dapp_public_key, entry))
+
+    def without_dapp(self, dapp_public_key: str) -> WalletEntry:
+        """This wallet without ``dapps[dapp_public_key]``."""
+        return replace(self, dapps=_drop(self.dapps, dapp_public_key))
+
     def to_json(self) -> dict[str, Any]:
         """As stored; ``dapps`` is always written (an empty object when there is none)."""
         out = super().to_json()
@@ -268,19 +284,18 @@ class Document:
         the first field that is wrong. The version must be :data:`VERSION`."""
         if not isinstance(data, dict):
             raise BadInputError("the document is not a JSON object")
-        extra = {k: v for k, v in data.items() if k not in (*SECTIONS, "version")}
         return cls(
             keys=_section(data.get("keys"), "keys", KeyEntry),
             sessions=_section(data.get("sessions"), "sessions", SessionEntry),
             requests=_section(data.get("requests"), "requests", PendingRequest),
             wallets=_section(data.get("wallets"), "wallets", WalletEntry),
-            extra=MappingProxyType(extra) if extra else _EMPTY,
+            extra=_unknown(data, _DOCUMENT_FIELDS),
         )
 
     def to_json(self) -> dict[str, Any]:
         """The stored form (before sealing)."""
         return {
-            **self.extra,
+            **copy.deepcopy(dict(self.extra)),
             "version": VERSION,
             "keys": _to_json(self.keys),
             "sessions": _to_json(self.sessions),
@@ -324,9 +339,9 @@ class Document:
         return entry.keypair(name)
 
 
-def _put(section: Mapping[str, E], name: str, entry: E) -> Mapping[str, E]:
+def _put(section: Mapping[str, T], name: str, entry: T) -> Mapping[str, T]:
     return MappingProxyType({**section, name: entry})
 
 
-def _drop(section: Mapping[str, E], name: str) -> Mapping[str, E]:
+def _drop(section: Mapping[str, T], name: str) -> Mapping[str, T]:
     return MappingProxyType({k: v for k, v in section.items() if k != name})
