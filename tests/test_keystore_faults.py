@@ -205,7 +205,7 @@ def test_lock_held_by_another_process_times_out_with_exit_5(
         assert [k["name"] for k in json.loads(listed.stdout)["keys"]] == ["old"]
     finally:
         holder.kill()
-        holder.wait()
+        holder.communicate()  # reaps it and closes its pipe
     assert run("keygen", "--name", "waiting").exit_code == 0
 
 

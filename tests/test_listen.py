@@ -88,9 +88,16 @@ class Listening:
         return line
 
     def stderr_now(self) -> str:
-        self.kill()
-        assert self.proc.stderr is not None
-        return self.proc.stderr.read()
+        return self.kill()
+
+    def _drain(self) -> str:
+        """What is left on stderr; both pipes closed (the reader thread has ended)."""
+        self.reader.join(timeout=WAIT)
+        assert self.proc.stdout is not None and self.proc.stderr is not None
+        err = self.proc.stderr.read()
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        return err
 
     def finish(self) -> tuple[int, list[str], str]:
         """Exit code, the remaining stdout lines, stderr."""
@@ -99,13 +106,16 @@ class Listening:
         rest: list[str] = []
         while (line := self.lines.get(timeout=WAIT)) is not None:
             rest.append(line)
-        assert self.proc.stderr is not None
-        return code, rest, self.proc.stderr.read()
+        return code, rest, self._drain()
 
-    def kill(self) -> None:
+    def kill(self) -> str:
+        """Stop the process (if it still runs); what it wrote on stderr ("" once drained)."""
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(timeout=WAIT)
+        if self.proc.stderr is None or self.proc.stderr.closed:
+            return ""
+        return self._drain()
 
 
 @pytest.fixture
