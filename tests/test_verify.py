@@ -774,3 +774,14 @@ def test_siws_failure_names_the_failed_check(run: Any) -> None:
     assert "walletsign: error: the message is for domain 'example.com', not 'evil.com'" in (
         result.stderr
     )
+
+
+def test_a_message_that_reads_like_the_json_flag_is_the_message(run: Any) -> None:
+    # --json is resolved by the parser, not by scanning argv: here it is --message's value.
+    key = Ed25519SigningKey.from_seed(bytes(32))
+    signature = base58.encode(key.sign(b"--json"))
+    result = run(
+        "verify", "--public-key", str(key.public), "--signature", signature, "--message", "--json"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("valid: ed25519 raw signature by ")
