@@ -6,6 +6,7 @@ import contextlib
 import io
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -134,3 +135,9 @@ def test_verify_signature_ethereum_eip191() -> None:
         api.verify_signature(
             address=case["address"], signature=case["signature"], message="hello World"
         )
+
+
+def test_cli_error_redirect_needs_no_passphrase_file(run: Any, tmp_path: Path) -> None:
+    missing = str(tmp_path / "no-such-passphrase")
+    result = run("--passphrase-file", missing, "decode-redirect", "myapp://c?errorCode=4001")
+    assert result.exit_code == 4, result.stderr
