@@ -141,3 +141,19 @@ def test_cli_error_redirect_needs_no_passphrase_file(run: Any, tmp_path: Path) -
     missing = str(tmp_path / "no-such-passphrase")
     result = run("--passphrase-file", missing, "decode-redirect", "myapp://c?errorCode=4001")
     assert result.exit_code == 4, result.stderr
+
+
+def test_before_save_raising_saves_nothing(store: api.Keystore) -> None:
+    def refuse(plan: api.ConnectPlan) -> None:
+        assert plan.request.url.startswith("https://phantom.app/ul/v1/connect?")
+        raise OSError("cannot write the QR file")
+
+    with pytest.raises(OSError, match="QR file"):
+        api.connect_url(
+            store,
+            wallet="phantom",
+            app_url="https://example.com",
+            redirect_link="myapp://c",
+            before_save=refuse,
+        )
+    assert not store.path.exists()

@@ -22,12 +22,12 @@ not verify an :class:`~walletsign_cli.errors.InvalidSignatureError`.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from walletsign_cli.errors import InvalidSignatureError
 from walletsign_cli.keystore import DEFAULT_LOCK_TIMEOUT, Keystore, locate
-from walletsign_cli.protocols import dapp, jobs, simulator
+from walletsign_cli.protocols import dapp, deeplink, jobs, simulator
 from walletsign_cli.protocols.dapp import ConnectPlan, RedirectResult, RequestPlan
 from walletsign_cli.protocols.jobs import DEFAULTS, Defaults, JobResult
 from walletsign_cli.protocols.simulator import Answer
@@ -48,6 +48,7 @@ __all__ = [
     "decode_answer",
     "disconnect_url",
     "open_keystore",
+    "request_url",
     "sign_message_url",
     "sign_transactions_url",
     "simulate_wallet",
@@ -80,9 +81,14 @@ def connect_url(
     cluster: str = "mainnet-beta",
     key: str = "default",
     base_url: str | None = None,
+    before_save: Callable[[ConnectPlan], None] | None = None,
 ) -> ConnectPlan:
     """Build the ``connect`` deeplink (``.request.url``) and remember it in ``store``; the
-    dapp key ``key`` is created on first use (``.created``)."""
+    dapp key ``key`` is created on first use (``.created``).
+
+    ``before_save`` is called with the plan inside the keystore transaction, before it is
+    saved: if it raises (say, a QR file that cannot be written), nothing is saved.
+    """
     with store.transaction() as txn:
         plan = dapp.plan_connect(
             txn.document,
@@ -93,19 +99,25 @@ def connect_url(
             key=key,
             base_url=base_url,
         )
+        if before_save is not None:
+            before_save(plan)
         txn.document = plan.document
     return plan
 
 
-def _request(
+def request_url(
     store: Keystore,
     content: dapp.RequestContent,
     *,
     redirect_link: str,
-    session: str | None,
-    wallet: str | None,
-    base_url: str | None,
+    session: str | None = None,
+    wallet: str | None = None,
+    base_url: str | None = None,
+    before_save: Callable[[RequestPlan], None] | None = None,
 ) -> RequestPlan:
+    """The encrypted deeplink of ``content`` (``dapp.sign_message(...)``,
+    ``dapp.sign_transactions(...)``, ``dapp.DISCONNECT``) for a saved session (default: the
+    newest), remembered in ``store``; ``before_save`` as in :func:`connect_url`."""
     with store.transaction() as txn:
         plan = dapp.plan_content(
             txn.document,
@@ -115,6 +127,8 @@ def _request(
             base_url=base_url,
             redirect_link=redirect_link,
         )
+        if before_save is not None:
+            before_save(plan)
         txn.document = plan.document
     return plan
 
@@ -136,7 +150,7 @@ def sign_message_url(
         content = dapp.sign_message(dapp.text_message(message), display, text=True)
     else:
         content = dapp.sign_message(message, display)
-    return _request(
+    return request_url(
         store,
         content,
         redirect_link=redirect_link,
@@ -159,7 +173,7 @@ def sign_transactions_url(
     """``signTransaction`` (one base58 transaction), ``signAllTransactions`` (several) or,
     with ``send``, ``signAndSendTransaction``; each transaction is parsed first."""
     content = dapp.sign_transactions(transactions, send=send)
-    return _request(
+    return request_url(
         store,
         content,
         redirect_link=redirect_link,
@@ -178,7 +192,7 @@ def disconnect_url(
     base_url: str | None = None,
 ) -> RequestPlan:
     """The encrypted ``disconnect`` deeplink for a saved session."""
-    return _request(
+    return request_url(
         store,
         dapp.DISCONNECT,
         redirect_link=redirect_link,
@@ -190,19 +204,25 @@ def disconnect_url(
 
 def decode_answer(
     store: Keystore,
-    url: str,
+    url: str | deeplink.Redirect,
     *,
     key: str | None = None,
     session: str | None = None,
     save: bool = True,
 ) -> RedirectResult:
-    """Decode what the wallet sent back, as ``decode-redirect`` does, and (with ``save``)
-    record it: a connect answer saves a session, a disconnect answer removes it.
+    """Decode what the wallet sent back (a URL, or one parsed with
+    :func:`walletsign_cli.protocols.dapp.read_redirect`), as ``decode-redirect`` does, and
+    (with ``save``) record it: a connect answer saves a session, a disconnect answer
+    removes it.
 
     A wallet error or a signature that does not verify is a result (``.status``,
     ``.verified``, ``.exit_code``), not an exception.
     """
-    redirect = dapp.read_redirect(url, key=key, session=session)
+    if isinstance(url, deeplink.Redirect):
+        redirect = url
+        dapp.read_names(key, session)
+    else:
+        redirect = dapp.read_redirect(url, key=key, session=session)
     if redirect.kind == "error":
         return dapp.rejection(redirect)  # a wallet error never opens the keystore
     if not save:

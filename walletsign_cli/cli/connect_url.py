@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from walletsign_cli import api
 from walletsign_cli.cli.completion import complete_keys
 from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
@@ -15,9 +16,9 @@ from walletsign_cli.cli.listen_flow import (
     start_listener,
 )
 from walletsign_cli.cli.output import json_option, note
-from walletsign_cli.cli.render import prepare_qr, present_request
-from walletsign_cli.cli.session import request_tables
-from walletsign_cli.protocols import dapp, deeplink
+from walletsign_cli.cli.render import present_request
+from walletsign_cli.cli.session import QrBeforeSave, request_tables
+from walletsign_cli.protocols import deeplink
 
 
 @click.command(
@@ -126,19 +127,17 @@ def _build_and_show(
 ) -> None:
     """Plan and save in one keystore transaction (the QR file first), then print."""
     store = env.keystore()
-    with store.transaction() as txn:
-        plan = dapp.plan_connect(
-            txn.document,
-            wallet=wallet,
-            app_url=app_url,
-            redirect_link=redirect_link,
-            cluster=cluster,
-            key=key,
-            base_url=base_url,
-        )
-        # Written before the keystore changes: a path that cannot be written changes nothing.
-        code = prepare_qr(plan.request.url, qr=qr, qr_file=qr_file)
-        txn.document = plan.document
+    qr_code = QrBeforeSave(qr, qr_file)
+    plan = api.connect_url(
+        store,
+        wallet=wallet,
+        app_url=app_url,
+        redirect_link=redirect_link,
+        cluster=cluster,
+        key=key,
+        base_url=base_url,
+        before_save=qr_code,
+    )
     if plan.created:
         note(f"created dapp key {key!r} ({plan.keypair.public}) in {store.path}")
     present_request(
@@ -146,7 +145,7 @@ def _build_and_show(
         plan.to_json(),
         tables=request_tables(plan.request),
         warnings=plan.warnings(),
-        qr=code,
+        qr=qr_code.code,
         draw_qr=qr,
         qr_file=qr_file,
     )

@@ -4,6 +4,7 @@ engine (:mod:`walletsign_cli.protocols.dapp`), and how a built request is shown.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import click
 
@@ -47,27 +48,38 @@ def send_request(
     """Build the request in one keystore transaction (written with the QR file first, so
     an unwritable ``--qr-file`` changes nothing), then print it."""
     dapp.check_request_options(redirect_link, base_url)
-    with env.keystore().transaction() as txn:
-        plan = dapp.plan_content(
-            txn.document,
-            content,
-            session_name=session_name,
-            wallet=wallet,
-            base_url=base_url,
-            redirect_link=redirect_link,
-        )
-        code = prepare_qr(plan.request.url, qr=qr, qr_file=qr_file)
-        txn.document = plan.document
+    qr_code = QrBeforeSave(qr, qr_file)
+    plan = api.request_url(
+        env.keystore(),
+        content,
+        session=session_name,
+        wallet=wallet,
+        base_url=base_url,
+        redirect_link=redirect_link,
+        before_save=qr_code,
+    )
     present_request(
         env,
         plan.to_json(),
         tables=request_tables(plan.request, shown),
         warnings=plan.warnings(),
-        qr=code,
+        qr=qr_code.code,
         draw_qr=qr,
         qr_file=qr_file,
     )
     return plan
+
+
+class QrBeforeSave:
+    """The ``before_save`` hook of a request: make the QR code (and write ``--qr-file``)
+    before the keystore changes, so that a path that cannot be written changes nothing."""
+
+    def __init__(self, qr: bool, qr_file: str | None) -> None:
+        self.qr, self.qr_file = qr, qr_file
+        self.code: Any = None
+
+    def __call__(self, plan: dapp.ConnectPlan | dapp.RequestPlan) -> None:
+        self.code = prepare_qr(plan.request.url, qr=self.qr, qr_file=self.qr_file)
 
 
 def decode_answer(
@@ -80,7 +92,7 @@ def decode_answer(
         # Before env.keystore(): an error redirect needs neither the keystore nor its
         # passphrase file.
         return dapp.rejection(redirect)
-    result = api.decode_answer(env.keystore(), url, key=key, session=session, save=not no_save)
+    result = api.decode_answer(env.keystore(), redirect, key=key, session=session, save=not no_save)
     if no_save and result.method == deeplink.CONNECT and result.status == "approved":
         result.notes.append("the session was not saved (--no-save)")
     return result
