@@ -43,8 +43,8 @@ test: $(STAMP) ## set up .venv and run make check (what CI runs)
 
 .PHONY: fmt
 fmt: $(STAMP) ## format and auto-fix
-	$(BIN)/ruff format walletsign_cli tests bench
-	$(BIN)/ruff check --fix walletsign_cli tests bench
+	$(BIN)/ruff format walletsign_cli tests bench scripts
+	$(BIN)/ruff check --fix walletsign_cli tests bench scripts
 
 .PHONY: demo
 demo: $(STAMP) ## run a whole deeplink exchange against the simulated wallet
