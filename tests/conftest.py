@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from walletsign_cli.cli.root import cli
+
 VECTORS = Path(__file__).parent / "vectors"
 
 
@@ -39,8 +41,6 @@ def keystore_path(tmp_path: Path) -> Path:
 
 def invoke(*args: str, input: str | bytes | None = None) -> Result:
     """Run the CLI in-process with stdout and stderr kept apart."""
-    from walletsign_cli.cli.root import cli
-
     runner = CliRunner()
     return runner.invoke(cli, list(args), input=input, catch_exceptions=False)
 

@@ -13,6 +13,7 @@ import base64
 import json
 import os
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.test_tamper import CONNECT_LINK, SIGN_LINK, MiniWallet
-from walletsign_cli.cli.root import COMMANDS, _module_exists
+from walletsign_cli.cli.root import COMMANDS, _module_exists, cli
 from walletsign_cli.core import base58, box
 from walletsign_cli.core.ed25519 import Ed25519SigningKey
 
@@ -52,8 +53,6 @@ class Baseline:
 
 
 def _invoke(keystore: Path, *args: str, input: bytes | str | None = None) -> Result:
-    from walletsign_cli.cli.root import cli
-
     return CliRunner().invoke(
         cli, ["--keystore", str(keystore), *args], input=input, catch_exceptions=False
     )
@@ -713,8 +712,6 @@ HUGE = 1_000_001
     ],
 )
 def test_huge_inputs_are_refused_quickly(fuzz: Fuzz, args: list[str], stdin: bytes | None) -> None:
-    import time
-
     started = time.monotonic()
     result = fuzz(*args, input=stdin)
     assert result.exit_code == 3, result.stderr

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
+from click.testing import CliRunner
+
+from walletsign_cli.cli.completion import complete_keys
+from walletsign_cli.cli.root import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,8 +33,6 @@ def test_every_command_is_documented_with_examples() -> None:
     import generate
 
     reference = generate.cli_reference()
-    from walletsign_cli.cli.root import cli
-
     for name in generate._command_names(cli):
         assert f"## `walletsign {name}`" in reference
     for block in reference.split("## `walletsign ")[2:]:
@@ -36,18 +40,8 @@ def test_every_command_is_documented_with_examples() -> None:
 
 
 def test_completion_of_keystore_names(run: object, keystore_path: Path) -> None:
-    import os
-
-    from click.testing import CliRunner
-
-    from walletsign_cli.cli.root import cli
-
     assert CliRunner().invoke(cli, ["keygen", "--name", "alpha"]).exit_code == 0
     assert CliRunner().invoke(cli, ["keygen", "--name", "beta"]).exit_code == 0
-    import click
-
-    from walletsign_cli.cli.completion import complete_keys
-
     ctx = click.Context(cli, info_name="walletsign")
     ctx.params["keystore_option"] = str(keystore_path)
     names = [item.value for item in complete_keys(ctx, click.Option(["--key"]), "a")]

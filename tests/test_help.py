@@ -17,6 +17,7 @@ from tests.conftest import load_vector
 from walletsign_cli.cli.completion import complete_keys, complete_sessions, complete_wallets
 from walletsign_cli.cli.help import OTHER, HelpCommand, grouped_options, summary
 from walletsign_cli.cli.root import PROG, cli
+from walletsign_cli.core.box import X25519KeyPair
 
 VECTORS = load_vector("deeplink.json")
 COMPLETERS = {"--key": complete_keys, "--session": complete_sessions}
@@ -218,8 +219,6 @@ def _complete(args: list[str], incomplete: str) -> list[str]:
 
 def test_completion_offers_stored_names(run: Any) -> None:
     exchange = VECTORS["exchanges"]["phantom"]
-    from walletsign_cli.core.box import X25519KeyPair
-
     dapp = X25519KeyPair.from_secret(bytes.fromhex(VECTORS["dapp"]["secret_key_hex"]))
     assert run("keygen", "--name", "alpha", "--secret-key", dapp.secret_base58()).exit_code == 0
     assert run("keygen", "--name", "beta").exit_code == 0

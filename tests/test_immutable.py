@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from walletsign_cli.cli.immutable_sign import sign_immutable
+from walletsign_cli.core.metamask import b64decode
 from walletsign_cli.errors import BadInputError, RefusedRequestError
 from walletsign_cli.protocols import immutable
 
@@ -132,8 +133,6 @@ def test_docs_sign_result_is_read_by_verify(run: Any) -> None:
 
 
 def test_docs_public_key_result_is_a_32_byte_key() -> None:
-    from walletsign_cli.core.metamask import b64decode
-
     assert len(b64decode(DOCS_PUBLIC_KEY_RESULT["result"], name="result")) == 32
 
 
