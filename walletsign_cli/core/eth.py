@@ -16,6 +16,9 @@ from walletsign_cli.errors import BadInputError, InvalidSignatureError
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 _HALF_N = SECP256K1_N // 2
 
+ERC6492_MAGIC = bytes.fromhex("64926492" * 8)
+"""The 32 bytes that end an ERC-6492 signature (a not-yet-deployed contract wallet's)."""
+
 
 def keccak256(data: bytes) -> bytes:
     """The 32-byte Keccak-256 digest (Ethereum's hash)."""
@@ -110,6 +113,23 @@ class EthSignature:
             self.r.to_bytes(32, "big") + self.s.to_bytes(32, "big") + bytes([27 + self.recovery_id])
         )
 
+    def to_compact(self) -> bytes:
+        """The 64-byte EIP-2098 form: r, then the y parity in the top bit of s."""
+        return self.r.to_bytes(32, "big") + ((self.recovery_id << 255) | self.s).to_bytes(32, "big")
+
+
+def is_contract_signature(raw: bytes) -> bool:
+    """True when ``raw`` cannot be an EOA's signature: ERC-6492-wrapped, or neither 65
+    bytes (r, s, v) nor 64 (EIP-2098). Only a contract (ERC-1271) can check those."""
+    return raw.endswith(ERC6492_MAGIC) or len(raw) not in (64, 65)
+
+
+def contract_signature_form(raw: bytes) -> str:
+    """How a contract-wallet signature arrived, for the verdict."""
+    if raw.endswith(ERC6492_MAGIC):
+        return f"{len(raw)}-byte ERC-6492 wrapped"
+    return f"{len(raw)}-byte contract (ERC-1271)"
+
 
 def recover_address(digest: bytes, signature: EthSignature) -> bytes:
     """The 20-byte address whose key made ``signature`` over the 32-byte ``digest``."""
@@ -145,3 +165,42 @@ def verify_personal_sign(
         raise InvalidSignatureError(
             f"signature is by {to_checksum_address(recovered)}, not {to_checksum_address(address)}"
         )
+
+
+def recover_digest(digest: bytes, signature: EthSignature, *, allow_high_s: bool = False) -> bytes:
+    """Recover the signer of a 32-byte digest (EIP-712 and raw hashes; high s refused)."""
+    if signature.high_s and not allow_high_s:
+        raise InvalidSignatureError(
+            "signature has a high s value (malleable; wallets never produce it)",
+        )
+    return recover_address(digest, signature)
+
+
+class EthSigner:
+    """A secp256k1 key that signs digests the way a wallet does (low s, v = 27/28).
+
+    For tests and simulations: the key lives in memory only.
+    """
+
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) != 32:
+            raise BadInputError(f"an Ethereum private key is 32 bytes, got {len(secret)}")
+        try:
+            self._key = coincurve.PrivateKey(secret)
+        except ValueError:
+            raise BadInputError("the private key is not a valid secp256k1 scalar") from None
+        self.address = public_key_to_address(self._key.public_key.format(compressed=False))
+
+    def sign_digest(self, digest: bytes) -> EthSignature:
+        """Sign a 32-byte digest (libsecp256k1 always gives low s)."""
+        raw = self._key.sign_recoverable(digest, hasher=None)
+        return EthSignature(
+            int.from_bytes(raw[:32], "big"),
+            int.from_bytes(raw[32:64], "big"),
+            raw[64],
+            "65-byte v=27/28",
+        )
+
+    def personal_sign(self, message: bytes) -> EthSignature:
+        """Sign ``message`` as EIP-191 ``personal_sign``."""
+        return self.sign_digest(personal_sign_hash(message))
