@@ -76,6 +76,8 @@ def test_the_scheme_table_is_the_cli_and_batch_choice() -> None:
         "offchain-v1",
         "siws",
         "eip191",
+        "eip712",
+        "siwe",
     ]
     assert {row.chain for row in SCHEMES.values()} == {"solana", "ethereum"}
     assert jobs.resolve_scheme(None, "ethereum") == "eip191"

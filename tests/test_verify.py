@@ -386,7 +386,9 @@ SIWS_TEXTS = [
 @pytest.mark.parametrize("text", SIWS_TEXTS)
 def test_siws_official_texts_round_trip(text: str) -> None:
     assert siws.parse(text).text() == text
-    assert siws.parse(text + "\n\n").text() == text
+    # The reference verifier rebuilds the text and compares: trailing newlines break that.
+    with pytest.raises(BadInputError, match="trailing newline"):
+        siws.parse(text + "\n\n")
 
 
 _field = st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=12)

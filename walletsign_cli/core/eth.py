@@ -119,9 +119,10 @@ class EthSignature:
 
 
 def is_contract_signature(raw: bytes) -> bool:
-    """True when ``raw`` cannot be an EOA's signature: ERC-6492-wrapped, or neither 65
-    bytes (r, s, v) nor 64 (EIP-2098). Only a contract (ERC-1271) can check those."""
-    return raw.endswith(ERC6492_MAGIC) or len(raw) not in (64, 65)
+    """True when ``raw`` cannot be an EOA's signature but may be a contract wallet's:
+    ERC-6492-wrapped, or longer than 65 bytes (r, s, v) (Safe, Argent, Loopring...).
+    Only the contract (ERC-1271) can check those; shorter than 64 bytes is malformed."""
+    return raw.endswith(ERC6492_MAGIC) or len(raw) > 65
 
 
 def contract_signature_form(raw: bytes) -> str:

@@ -136,7 +136,7 @@ class BatchVerifier:
         self._verify = (verifier or Verifier()).verify
         self._key = lru_cache(maxsize=4096)(_decode_key)
         self._lean = defaults.scheme in (AUTO, RAW) and defaults.domain is None
-        self._lean = self._lean and defaults.nonce is None
+        self._lean = self._lean and defaults.nonce is None and defaults.chain_id is None
 
     def block(self, first_line: int, blob: bytes) -> BlockResult:
         """Results for ``blob`` (whole lines; its first line is number ``first_line``).
