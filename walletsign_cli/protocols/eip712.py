@@ -164,7 +164,7 @@ def loads(text: str | bytes, *, what: str = "typed data") -> TypedData:
 
 def parse(document: object, *, what: str = "typed data") -> TypedData:
     """Check the document's shape and its types (undefined types, cycles, bad names)."""
-    if isinstance(document, str):
+    if isinstance(document, str | bytes):
         return loads(document, what=what)
     if not isinstance(document, Mapping):
         raise BadInputError(
