@@ -136,15 +136,21 @@ class SignInMessage(NamedTuple):
         return {k: v for k, v in values.items() if v is not None}
 
 
-def _field_lines(message: SignInMessage, *, always: bool) -> list[str]:
-    lines = [
-        f"{prefix}{getattr(message, name)}"
-        for name, prefix in FIELDS
-        if getattr(message, name) or (always and getattr(message, name) is not None)
-    ]
-    if message.resources is not None and (message.resources or always):
+def _field_lines(message: SignInMessage, *, required: tuple[str, ...] = ()) -> list[str]:
+    """The field lines: a field in ``required`` whenever it is set, another only when it is
+    not empty (as both references test ``if (value)``); Resources whenever it is set (an
+    empty list is truthy in JavaScript)."""
+    lines = []
+    for name, prefix in FIELDS:
+        value = getattr(message, name)
+        if value or (name in required and value is not None):
+            lines.append(f"{prefix}{value}")
+    if message.resources is not None:
         lines.append(RESOURCES + "".join(f"\n- {r}" for r in message.resources))
     return lines
+
+
+_SIWE_REQUIRED = ("uri", "version", "chain_id", "nonce", "issued_at")
 
 
 def _siws_text(message: SignInMessage) -> str:
@@ -152,7 +158,7 @@ def _siws_text(message: SignInMessage) -> str:
     out = f"{message.domain}{SIWS_HEADER_SUFFIX}\n{message.address}"
     if message.statement:
         out += f"\n\n{message.statement}"
-    lines = _field_lines(message, always=False)
+    lines = _field_lines(message)
     if lines:
         out += "\n\n" + "\n".join(lines)
     return out
@@ -164,7 +170,7 @@ def _siwe_text(message: SignInMessage) -> str:
     head = f"{scheme}{message.domain}{SIWE_HEADER_SUFFIX}\n{message.address}\n\n"
     if message.statement is not None:
         head += f"{message.statement}\n"
-    return head + "\n" + "\n".join(_field_lines(message, always=True))
+    return head + "\n" + "\n".join(_field_lines(message, required=_SIWE_REQUIRED))
 
 
 def may_be_sign_in(message: bytes, chain: str = SOLANA) -> bool:
@@ -206,6 +212,16 @@ def _same_as_rebuilt(message: SignInMessage, text: str) -> SignInMessage:
     )
 
 
+def _refuse_trailing_newlines(text: str, chain: str) -> None:
+    if text.endswith("\n"):
+        count = len(text) - len(text.rstrip("\n"))
+        raise BadInputError(
+            f"message is not a {_NAMES[chain]} message: it ends with {count} trailing "
+            "newline(s), which the reference verifier refuses",
+            hint="the wallet signed the text without them: check how the file was written",
+        )
+
+
 # --- Sign-In With Solana -------------------------------------------------------------------
 
 
@@ -218,15 +234,9 @@ def parse_siws(text: str) -> SignInMessage:
             "message is not a Sign-In With Solana message: the first line must be "
             f"'<domain>{SIWS_HEADER_SUFFIX}'"
         )
-    if text.endswith("\n"):
-        # No text that ends in a newline rebuilds to itself, and "\n*$" would make the
-        # expression quadratic on long runs of newlines.
-        count = len(text) - len(text.rstrip("\n"))
-        raise BadInputError(
-            f"message is not a Sign-In With Solana message: it ends with {count} trailing "
-            "newline(s), which the reference verifier refuses",
-            hint="the wallet signed the text without them: check how the file was written",
-        )
+    # No text that ends in a newline rebuilds to itself, and "\n*$" would make the
+    # expression quadratic on long runs of newlines.
+    _refuse_trailing_newlines(text, SOLANA)
     match = _SIWS.match(text)
     if match is None:
         raise BadInputError("Sign-In With Solana message has no address line (line 2)")
@@ -307,6 +317,8 @@ def parse_siwe(
     rebuild. ``check_address`` returns why the address is refused (EIP-55), or None."""
     lines = _Lines(text)
     header = _SIWE_HEADER.fullmatch(lines.take("header"))
+    if header is not None:
+        _refuse_trailing_newlines(text, ETHEREUM)
     if header is None or not header["domain"]:
         lines.index = 0
         raise lines.error(
