@@ -25,7 +25,10 @@ def read_file_bytes(path: str, limit: int, what: str) -> bytes:
         with open(path, "rb") as handle:  # noqa: PTH123 - a user-given path or '-'
             data = handle.read(limit + 1)
     except OSError as exc:
-        raise BadInputError(f"{what}: cannot read {path}: {exc.strerror}") from None
+        shown = path if path.isprintable() else repr(path)
+        raise BadInputError(f"{what}: cannot read {shown}: {exc.strerror}") from None
+    except ValueError:  # a NUL byte or an unencodable character in the path
+        raise BadInputError(f"{what}: {path!r} is not a valid file path") from None
     check_read(len(data), limit, what)
     return data
 

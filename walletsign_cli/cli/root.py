@@ -201,7 +201,7 @@ def cli(
     debug: bool,
 ) -> None:
     """Craft and verify wallet sign requests: Phantom, Solflare and Backpack deeplinks,
-    Immutable X Link, ed25519 and EIP-191 signatures.
+    Immutable X Link, ed25519, EIP-191, EIP-712 and sign-in (SIWS, SIWE) signatures.
 
     \b
     Examples:

@@ -80,6 +80,8 @@ def command(
             if message is not None
             else read_file_bytes(str(message_file), MAX_MESSAGE_BYTES, "--message-file")
         )
+        if scheme == SIWE and message_file is not None and data.endswith(b"\n"):
+            data = data[:-1]  # an editor's final newline: no sign-in message ends with one
         signed = eth_signer.sign_message(signer, data, scheme=scheme or EIP191, compact=compact)
     if as_json:
         emit_json(signed.to_json())

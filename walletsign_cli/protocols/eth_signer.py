@@ -24,9 +24,13 @@ SCHEMES = (EIP191, SIWE, EIP712)
 
 def simulated_key(name: str = "sim") -> eth.EthSigner:
     """The deterministic test key of ``name``."""
-    if not name:
+    try:
+        raw = name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadInputError("--key-name is not valid Unicode text") from None
+    if not raw:
         raise BadInputError("--key-name must not be empty")
-    return eth.EthSigner(eth.keccak256(TEST_KEY_DOMAIN + name.encode("utf-8")))
+    return eth.EthSigner(eth.keccak256(TEST_KEY_DOMAIN + raw))
 
 
 class Signed(NamedTuple):
