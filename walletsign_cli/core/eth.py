@@ -7,6 +7,7 @@ keccak-256 is the original Keccak padding (pycryptodome), not NIST SHA3 from has
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import coincurve
 from Crypto.Hash import keccak
@@ -34,15 +35,19 @@ def personal_sign_hash(message: bytes) -> bytes:
     return keccak256(prefix + message)
 
 
+@lru_cache(maxsize=4096)
 def to_checksum_address(address: bytes) -> str:
-    """The EIP-55 mixed-case form of a 20-byte address."""
+    """The EIP-55 mixed-case form of a 20-byte address (cached: batches repeat signers)."""
     if len(address) != 20:
         raise BadInputError(f"address must be 20 bytes, got {len(address)}")
     lower = address.hex()
     digest = keccak256(lower.encode("ascii")).hex()
     return "0x" + "".join(
-        c.upper() if c.isalpha() and int(digest[i], 16) >= 8 else c for i, c in enumerate(lower)
+        c.upper() if d in _UPPER_NIBBLES else c for c, d in zip(lower, digest, strict=False)
     )
+
+
+_UPPER_NIBBLES = frozenset("89abcdef")
 
 
 def parse_address(text: str, *, name: str = "address") -> bytes:

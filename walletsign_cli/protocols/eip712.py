@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from walletsign_cli.core import eth
@@ -105,7 +106,16 @@ class TypedData(NamedTuple):
         return hash_struct(self.types, self.primary_type, value, root, warnings)
 
     def domain_separator(self, warnings: list[str] | None = None) -> bytes:
-        """``hashStruct(domain)`` under ``EIP712Domain``."""
+        """``hashStruct(domain)`` under ``EIP712Domain`` (the same flat domain again, as in a
+        batch of one dapp's requests, is hashed once)."""
+        fields = self.types[DOMAIN_TYPE]
+        values = tuple(self.domain.items())
+        flat = all(type(v) in (str, int) for _, v in values)
+        if flat and all(_is_builtin(f.type) for f in fields):
+            separator, cached = _domain_separator(fields, values)
+            if warnings is not None:
+                warnings.extend(cached)
+            return separator
         return hash_struct(self.types, DOMAIN_TYPE, self.domain, "domain", warnings)
 
     def digest(self) -> bytes:
@@ -182,12 +192,48 @@ def parse(document: object, *, what: str = "typed data") -> TypedData:
         types[DOMAIN_TYPE] = tuple(Field(n, t) for n, t in DOMAIN_FIELDS if n in domain)
     if primary not in types:
         raise BadInputError(f"{what}: primaryType {primary!r} is not defined in types")
-    for name in types:
-        _check_acyclic(types, name)
     return TypedData(types, primary, domain, message)
 
 
 def _parse_types(value: object, what: str) -> dict[str, tuple[Field, ...]]:
+    """The checked types (undefined types, cycles, bad names refused); the same types
+    given again (a batch of one dapp's requests) are checked once."""
+    key = _types_key(value)
+    if key is None:
+        return _check_types(value, what)
+    return dict(_checked_types(key, what))
+
+
+def _types_key(value: object) -> tuple[tuple[str, tuple[tuple[object, object], ...]], ...] | None:
+    """A hashable copy of well-shaped types (lists of two-key objects), else None (the
+    uncached path then names what is wrong)."""
+    if not isinstance(value, dict):
+        return None
+    for members in value.values():
+        if not isinstance(members, list):
+            return None
+        if not all(type(m) is dict and len(m) == 2 for m in members):
+            return None
+    try:
+        key = tuple(
+            (name, tuple((m["name"], m["type"]) for m in members))
+            for name, members in value.items()
+        )
+        hash(key)
+    except (KeyError, TypeError):
+        return None
+    return key
+
+
+@lru_cache(maxsize=256)
+def _checked_types(
+    key: tuple[tuple[str, tuple[tuple[object, object], ...]], ...], what: str
+) -> tuple[tuple[str, tuple[Field, ...]], ...]:
+    raw = {name: [{"name": n, "type": t} for n, t in members] for name, members in key}
+    return tuple(_check_types(raw, what).items())
+
+
+def _check_types(value: object, what: str) -> dict[str, tuple[Field, ...]]:
     if not isinstance(value, Mapping):
         raise BadInputError(f"{what}: types is missing or not a JSON object")
     types: dict[str, tuple[Field, ...]] = {}
@@ -203,6 +249,8 @@ def _parse_types(value: object, what: str) -> dict[str, tuple[Field, ...]]:
     for name, fields in types.items():
         for field in fields:
             _check_type(types, _base(field.type), f"{name}.{field.name}", what)
+    for name in types:
+        _check_acyclic(types, name)
     return types
 
 
@@ -309,15 +357,38 @@ def encode_data(
     return _Encoder(types, None).data(name, value, path, 0)
 
 
+@lru_cache(maxsize=1024)
+def _type_hash(encoded_type: str) -> bytes:
+    """keccak256 of an encoded type string (a batch signs the same types line after line)."""
+    return eth.keccak256(encoded_type.encode("utf-8"))
+
+
+@lru_cache(maxsize=256)
+def _domain_separator(
+    fields: tuple[Field, ...], values: tuple[tuple[str, Any], ...]
+) -> tuple[bytes, tuple[str, ...]]:
+    found: list[str] = []
+    separator = hash_struct({DOMAIN_TYPE: fields}, DOMAIN_TYPE, dict(values), "domain", found)
+    return separator, tuple(found)
+
+
 class _Encoder:
     def __init__(self, types: Mapping[str, tuple[Field, ...]], warnings: list[str] | None) -> None:
         self.types = types
         self.warnings = [] if warnings is None else warnings
+        self.type_hashes: dict[str, bytes] = {}
+
+    def type_hash(self, name: str) -> bytes:
+        found = self.type_hashes.get(name)
+        if found is None:
+            found = _type_hash(encode_type(self.types, name))
+            self.type_hashes[name] = found
+        return found
 
     def data(self, name: str, value: object, path: str, depth: int) -> bytes:
         if not isinstance(value, Mapping):
             raise BadInputError(f"typed data: {path} must be an object (type {name})")
-        words = [eth.keccak256(encode_type(self.types, name).encode("utf-8"))]
+        words = [self.type_hash(name)]
         for field in self.types[name]:
             where = f"{path}.{field.name}"
             if field.name not in value:

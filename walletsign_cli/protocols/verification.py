@@ -506,6 +506,11 @@ def parse_eth_signature_text(text: str, *, name: str = "--signature") -> tuple[b
     ``{"result": "0x…"}`` (also ``{"data": {"result": …}}``, as Link posts it).
     """
     value = text.strip()
+    if len(value) == 132 and value[:2] == "0x":  # the usual 65-byte 0x-hex: one step
+        try:
+            return bytes.fromhex(value[2:]), "hex", "argument"
+        except ValueError:
+            pass  # the general path names what is wrong
     source = "argument"
     if value.startswith("{"):
         value, source = _from_link_json(value, name), "link-result-json"
