@@ -51,12 +51,8 @@ MAIL_TYPES = {
         {"name": "contents", "type": "string"},
     ],
 }
-DOMAIN = {
-    "name": "Ether Mail",
-    "version": "1",
-    "chainId": 1,
-    "verifyingContract": "0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC",
-}
+CONTRACT = "0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC"
+DOMAIN = {"name": "Ether Mail", "version": "1", "chainId": 1, "verifyingContract": CONTRACT}
 BOB = "0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB"
 
 
@@ -78,10 +74,8 @@ def _bare_mail_digest(message: dict[str, Any]) -> bytes:
         wallet = bytes.fromhex(value["wallet"][2:]).rjust(32, b"\0")
         return _k(_PERSON_TYPE + _k(value["name"].encode()) + wallet)
 
-    contract = bytes.fromhex(DOMAIN["verifyingContract"][2:]).rjust(32, b"\0")  # type: ignore[index]
-    separator = _k(
-        _DOMAIN_TYPE + _k(b"Ether Mail") + _k(b"1") + (1).to_bytes(32, "big") + contract
-    )
+    contract = bytes.fromhex(CONTRACT[2:]).rjust(32, b"\0")
+    separator = _k(_DOMAIN_TYPE + _k(b"Ether Mail") + _k(b"1") + (1).to_bytes(32, "big") + contract)
     struct = _k(
         _MAIL_TYPE
         + person(message["from"])
