@@ -137,6 +137,20 @@ def contract_signature_form(raw: bytes) -> str:
     return f"{len(raw)}-byte contract (ERC-1271)"
 
 
+def read_signature(
+    raw: bytes, *, contract_ok: bool, name: str = "signature"
+) -> tuple[EthSignature | None, str]:
+    """An EOA's signature and its form, or (``contract_ok``) None and the form of a contract
+    wallet's signature; anything else is bad input naming ``name``."""
+    if contract_ok and is_contract_signature(raw):
+        return None, contract_signature_form(raw)
+    try:
+        parsed = EthSignature.from_bytes(raw)
+    except BadInputError as exc:
+        raise BadInputError(f"{name}: {exc.message}", hint=exc.hint) from None
+    return parsed, parsed.form
+
+
 def recover_address(digest: bytes, signature: EthSignature) -> bytes:
     """The 20-byte address whose key made ``signature`` over the 32-byte ``digest``."""
     compact = (
@@ -155,11 +169,7 @@ def recover_personal_sign(
     message: bytes, signature: EthSignature, *, allow_high_s: bool = False
 ) -> bytes:
     """Recover the signer of an EIP-191 ``personal_sign`` signature (high s refused by default)."""
-    if signature.high_s and not allow_high_s:
-        raise InvalidSignatureError(
-            "signature has a high s value (malleable; wallets never produce it)",
-        )
-    return recover_address(personal_sign_hash(message), signature)
+    return recover_digest(personal_sign_hash(message), signature, allow_high_s=allow_high_s)
 
 
 def verify_personal_sign(
@@ -175,11 +185,18 @@ def verify_personal_sign(
 
 def recover_digest(digest: bytes, signature: EthSignature, *, allow_high_s: bool = False) -> bytes:
     """Recover the signer of a 32-byte digest (EIP-712 and raw hashes; high s refused)."""
+    require_low_s(signature, allow_high_s=allow_high_s)
+    return recover_address(digest, signature)
+
+
+def require_low_s(signature: EthSignature, *, allow_high_s: bool = False) -> None:
+    """Refuse a high-s signature (as libsecp256k1's verify and ethers do) unless allowed:
+    the one place that says why."""
     if signature.high_s and not allow_high_s:
         raise InvalidSignatureError(
-            "signature has a high s value (malleable; wallets never produce it)",
+            "signature has a high s value (malleable: wallets never produce it)",
+            hint="pass --allow-high-s to accept it as plain ecrecover does",
         )
-    return recover_address(digest, signature)
 
 
 class EthSigner:

@@ -44,13 +44,8 @@ class Signature(NamedTuple):
     def parse(cls, text: str, *, name: str, contract_ok: bool) -> Signature:
         """Decode 0x-hex (or a Link result); ``contract_ok``: keep a contract signature."""
         raw, encoding, source = parse_eth_signature_text(text, name=name)
-        if contract_ok and eth.is_contract_signature(raw):
-            return cls(None, raw, encoding, source, eth.contract_signature_form(raw))
-        try:
-            parsed = eth.EthSignature.from_bytes(raw)
-        except BadInputError as exc:
-            raise BadInputError(f"{name}: {exc.message}", hint=exc.hint) from None
-        return cls(parsed, raw, encoding, source, parsed.form)
+        parsed, form = eth.read_signature(raw, contract_ok=contract_ok, name=name)
+        return cls(parsed, raw, encoding, source, form)
 
     def details(self) -> dict[str, Any]:
         """The verdict's signature keys."""
@@ -64,11 +59,7 @@ class Signature(NamedTuple):
         undetermined, a high s invalid (unless allowed)."""
         if self.eoa is None:
             raise contract_wallet_error(self.form, signer)
-        if self.eoa.high_s and not allow_high_s:
-            raise InvalidSignatureError(
-                "signature has a high s value (malleable: wallets never produce it)",
-                hint="pass --allow-high-s to accept it as plain ecrecover does",
-            )
+        eth.require_low_s(self.eoa, allow_high_s=allow_high_s)
         return eth.to_checksum_address(eth.recover_address(digest, self.eoa))
 
 

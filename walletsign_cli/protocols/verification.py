@@ -579,24 +579,19 @@ class EthereumRequest(NamedTuple):
 
         raw_address = None if address is None else eth.parse_address(address.strip(), name=names[0])
         raw, encoding, source = parse_eth_signature_text(signature, name=names[1])
-        if raw_address is not None and eth.is_contract_signature(raw):
-            form = eth.contract_signature_form(raw)
-            return cls(
-                raw_address,
-                None,
-                message,
-                encoding,
-                message_encoding,
-                source,
-                alternatives,
-                raw,
-                form,
-            )
-        try:
-            parsed = eth.EthSignature.from_bytes(raw)
-        except BadInputError as exc:
-            raise BadInputError(f"{names[1]}: {exc.message}", hint=exc.hint) from None
-        return cls(raw_address, parsed, message, encoding, message_encoding, source, alternatives)
+        contract_ok = raw_address is not None
+        parsed, form = eth.read_signature(raw, contract_ok=contract_ok, name=names[1])
+        contract = (raw, form) if parsed is None else (b"", "")
+        return cls(
+            raw_address,
+            parsed,
+            message,
+            encoding,
+            message_encoding,
+            source,
+            alternatives,
+            *contract,
+        )
 
     def _details(self) -> dict[str, Any]:
         form = self.contract_form if self.signature is None else self.signature.form
@@ -611,11 +606,7 @@ class EthereumRequest(NamedTuple):
 
         if self.signature is None:
             raise contract_wallet_error(self.contract_form, self.claimed_signer)
-        if self.signature.high_s and not allow_high_s:
-            raise InvalidSignatureError(
-                "signature has a high s value (malleable: wallets never produce it)",
-                hint="pass --allow-high-s to accept it as plain ecrecover does",
-            )
+        eth.require_low_s(self.signature, allow_high_s=allow_high_s)
         recovered = eth.recover_personal_sign(self.message, self.signature, allow_high_s=True)
         signer = eth.to_checksum_address(recovered)
         details = self._details()
