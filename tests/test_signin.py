@@ -509,3 +509,26 @@ def jobs_checksum(address: str) -> str:
     from walletsign_cli.core import eth
 
     return eth.to_checksum_address(bytes.fromhex(address[2:]))
+
+
+def test_cli_siws_message_file_argument_and_at_alias(run: Any, tmp_path: Any) -> None:
+    text = _siws_text(nonce="abcdefgh", expiration_time="2030-01-01T00:00:00Z")
+    path = tmp_path / "siws.txt"
+    path.write_text(text + "\n", encoding="utf-8")
+    args = ("verify", "--scheme", "siws", "--public-key", SOL_ADDRESS, "--signature")
+    ok = run(*args, _siws_sign(text), "--message", str(path), "--at", "2029-01-01T00:00:00Z")
+    assert ok.exit_code == 0, ok.stderr
+    late = run(*args, _siws_sign(text), "--message", str(path), "--at", "2031-01-01T00:00:00Z")
+    assert late.exit_code == 1
+    assert "expired" in late.stdout
+    # Under auto, a one-line --message is still the text itself, never a file name.
+    plain = run(
+        "verify",
+        "--public-key",
+        SOL_ADDRESS,
+        "--signature",
+        _siws_sign(str(path)),
+        "--message",
+        str(path),
+    )
+    assert plain.exit_code == 0, plain.stderr
