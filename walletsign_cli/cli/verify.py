@@ -83,7 +83,9 @@ _SIGN_IN = (SIWS, SIWE)
 @click.option("--message-hex", metavar="HEX", help="The message bytes in hex (0x optional).")
 @click.option("--message-b58", metavar="B58", help="The message bytes in base58.")
 @click.option(
-    "--message-file", metavar="PATH|-", help="The message bytes from a file ('-': stdin)."
+    "--message-file",
+    metavar="PATH|-",
+    help="The message bytes from a file ('-': stdin); siwe/siws drop a final newline.",
 )
 @click.option(
     "--typed-data",
