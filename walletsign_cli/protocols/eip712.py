@@ -61,6 +61,17 @@ class Field(NamedTuple):
     type: str
 
 
+class Types(dict[str, tuple[Field, ...]]):
+    """Checked struct types, name -> fields; remembers each encoded type string (the same
+    types, checked once, serve every line of a batch)."""
+
+    __slots__ = ("encoded",)
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.encoded: dict[str, str] = {}
+
+
 class Hashes(NamedTuple):
     """What ``typed-data hash`` prints: each step from the types to the signed digest."""
 
@@ -97,7 +108,7 @@ class TypedData(NamedTuple):
 
     def type_hash(self, name: str | None = None) -> bytes:
         """keccak256 of the encoded type string."""
-        return eth.keccak256(self.encode_type(name).encode("utf-8"))
+        return _type_hash(self.encode_type(name))
 
     def struct_hash(self, warnings: list[str] | None = None) -> bytes:
         """``hashStruct(message)`` under the primary type (the domain for EIP712Domain)."""
@@ -189,19 +200,20 @@ def parse(document: object, *, what: str = "typed data") -> TypedData:
     if not isinstance(domain, Mapping) or not isinstance(message, Mapping):
         raise BadInputError(f"{what}: domain and message must be JSON objects")
     if DOMAIN_TYPE not in types:
-        types[DOMAIN_TYPE] = tuple(Field(n, t) for n, t in DOMAIN_FIELDS if n in domain)
+        inferred = tuple(Field(n, t) for n, t in DOMAIN_FIELDS if n in domain)
+        types = Types({**types, DOMAIN_TYPE: inferred})
     if primary not in types:
         raise BadInputError(f"{what}: primaryType {primary!r} is not defined in types")
     return TypedData(types, primary, domain, message)
 
 
-def _parse_types(value: object, what: str) -> dict[str, tuple[Field, ...]]:
+def _parse_types(value: object, what: str) -> Types:
     """The checked types (undefined types, cycles, bad names refused); the same types
     given again (a batch of one dapp's requests) are checked once."""
     key = _types_key(value)
     if key is None:
         return _check_types(value, what)
-    return dict(_checked_types(key, what))
+    return _checked_types(key, what)
 
 
 def _types_key(value: object) -> tuple[tuple[str, tuple[tuple[object, object], ...]], ...] | None:
@@ -228,15 +240,15 @@ def _types_key(value: object) -> tuple[tuple[str, tuple[tuple[object, object], .
 @lru_cache(maxsize=256)
 def _checked_types(
     key: tuple[tuple[str, tuple[tuple[object, object], ...]], ...], what: str
-) -> tuple[tuple[str, tuple[Field, ...]], ...]:
+) -> Types:
     raw = {name: [{"name": n, "type": t} for n, t in members] for name, members in key}
-    return tuple(_check_types(raw, what).items())
+    return _check_types(raw, what)
 
 
-def _check_types(value: object, what: str) -> dict[str, tuple[Field, ...]]:
+def _check_types(value: object, what: str) -> Types:
     if not isinstance(value, Mapping):
         raise BadInputError(f"{what}: types is missing or not a JSON object")
-    types: dict[str, tuple[Field, ...]] = {}
+    types = Types()
     for name, members in value.items():
         if not _IDENTIFIER.fullmatch(name) or _is_builtin(name):
             raise BadInputError(f"{what}: {name!r} is not a valid struct type name")
@@ -332,10 +344,15 @@ def dependencies(types: Mapping[str, tuple[Field, ...]], name: str) -> list[str]
 
 def encode_type(types: Mapping[str, tuple[Field, ...]], name: str) -> str:
     """``Name(type member,...)`` for ``name`` and then its dependencies sorted by name."""
+    if isinstance(types, Types) and name in types.encoded:
+        return types.encoded[name]
     if name not in types:
         raise BadInputError(f"typed data: type {name!r} is not defined in types")
     ordered = [name, *sorted(dependencies(types, name))]
-    return "".join(f"{t}({','.join(f'{f.type} {f.name}' for f in types[t])})" for t in ordered)
+    text = "".join(f"{t}({','.join(f'{f.type} {f.name}' for f in types[t])})" for t in ordered)
+    if isinstance(types, Types):
+        types.encoded[name] = text
+    return text
 
 
 def hash_struct(
