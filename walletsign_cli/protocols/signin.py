@@ -63,8 +63,31 @@ FIELDS: tuple[tuple[str, str], ...] = (
 )
 RESOURCES = "Resources:"
 
+
+class _Lazy:
+    """A regular expression compiled at its first use: this module is on the start-up path
+    of every ``verify``, and most runs never read a sign-in message."""
+
+    __slots__ = ("_compiled", "_source")
+
+    def __init__(self, source: str) -> None:
+        self._source = source
+        self._compiled: re.Pattern[str] | None = None
+
+    def _pattern(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = re.compile(self._source)
+        return self._compiled
+
+    def match(self, text: str) -> re.Match[str] | None:
+        return self._pattern().match(text)
+
+    def fullmatch(self, text: str) -> re.Match[str] | None:
+        return self._pattern().fullmatch(text)
+
+
 # The wallet-standard expression, group for group (``$`` there is the end of the text).
-_SIWS = re.compile(
+_SIWS = _Lazy(
     r"(?P<domain>[^\n]+?) wants you to sign in with your Solana account:\n"
     r"(?P<address>[^\n]+)(?:\n|\Z)"
     r"(?:\n(?P<statement>[\S\s]*?)(?:\n|\Z))??"
@@ -87,20 +110,20 @@ _PCHAR = rf"(?:[{_UNRESERVED}{_SUB_DELIMS}:@]|%[0-9A-Fa-f]{{2}})"
 _HOST = rf"(?:\[[0-9A-Fa-f:.]+\]|(?:[{_UNRESERVED}{_SUB_DELIMS}]|%[0-9A-Fa-f]{{2}})*)"
 _AUTHORITY = rf"(?:(?:[{_UNRESERVED}{_SUB_DELIMS}:]|%[0-9A-Fa-f]{{2}})*@)?{_HOST}(?::[0-9]*)?"
 _SCHEME = r"[A-Za-z][A-Za-z0-9+\-.]*"
-_SIWE_HEADER = re.compile(
+_SIWE_HEADER = _Lazy(
     rf"(?:(?P<scheme>{_SCHEME})://)?(?P<domain>{_AUTHORITY}){re.escape(SIWE_HEADER_SUFFIX)}"
 )
-_URI = re.compile(rf"{_SCHEME}:(?:{_PCHAR}|[/?#\[\]])*")
-_STATEMENT = re.compile(rf"[{_UNRESERVED}{_SUB_DELIMS}:/?#\[\]@ ]*")
-_NONCE = re.compile(r"[A-Za-z0-9]{8,}")
-_CHAIN_ID = re.compile(r"[0-9]+")
-_REQUEST_ID = re.compile(rf"{_PCHAR}*")
-_DATE_TIME = re.compile(
+_URI = _Lazy(rf"{_SCHEME}:(?:{_PCHAR}|[/?#\[\]])*")
+_STATEMENT = _Lazy(rf"[{_UNRESERVED}{_SUB_DELIMS}:/?#\[\]@ ]*")
+_NONCE = _Lazy(r"[A-Za-z0-9]{8,}")
+_CHAIN_ID = _Lazy(r"[0-9]+")
+_REQUEST_ID = _Lazy(rf"{_PCHAR}*")
+_DATE_TIME = _Lazy(
     r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
     r"[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?"
     r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
 )
-_ETH_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+_ETH_ADDRESS = _Lazy(r"0x[0-9a-fA-F]{40}")
 
 
 class SignInMessage(NamedTuple):
@@ -283,7 +306,7 @@ class _Lines:
         self.index += 1
         return line
 
-    def field(self, name: str, prefix: str, pattern: re.Pattern[str], rule: str) -> str:
+    def field(self, name: str, prefix: str, pattern: _Lazy, rule: str) -> str:
         line = self.take(name)
         if not line.startswith(prefix):
             self.index -= 1
@@ -297,7 +320,7 @@ class _Lines:
 
 _REQUIRED = (
     ("uri", "URI", "URI: ", _URI, "an RFC 3986 URI"),
-    ("version", "Version", "Version: ", re.compile("1"), "1"),
+    ("version", "Version", "Version: ", _Lazy("1"), "1"),
     ("chain_id", "Chain ID", "Chain ID: ", _CHAIN_ID, "a decimal chain id"),
     ("nonce", "Nonce", "Nonce: ", _NONCE, "at least 8 letters or digits"),
     ("issued_at", "Issued At", "Issued At: ", _DATE_TIME, "an RFC 3339 date-time"),
