@@ -23,9 +23,12 @@ if TYPE_CHECKING:
 ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _BASE = 58
 _PAIR_BASE = _BASE * _BASE
-# Encoding two digits per step halves the Python-level loop. (Decoding by pairs gains nothing
-# over one digit a step, so there is no pair table for it: every start-up would build one.)
-_PAIRS = [a + b for a in ALPHABET for b in ALPHABET]
+# Encoding two digits per step halves the Python-level loop. The pair table (3,364 strings)
+# is built by the first encode, not at import: ``verify`` and ``--version`` start-ups do not
+# pay for it. (Decoding by pairs gains nothing over one digit a step: there is no table.)
+_PAIRS: list[str] = []
+# Numbers below this (64 bytes: keys, signatures) are encoded a digit at a time, table-free.
+_ONE_BY_ONE_BELOW = 1 << 512
 _DIGIT = {c: i for i, c in enumerate(ALPHABET)}
 # Below this many digits the plain loop wins; above it, split recursively.
 _CHUNK_DIGITS = 96
@@ -43,11 +46,23 @@ def _digits(i: int) -> int:
     return _CHUNK_DIGITS << i
 
 
+def _build_pairs() -> list[str]:
+    _PAIRS.extend(a + b for a in ALPHABET for b in ALPHABET)
+    return _PAIRS
+
+
 def _encode_small(n: int) -> str:
+    if n < _ONE_BY_ONE_BELOW:  # a key or a signature: 88 steps or fewer, no table needed
+        digits: list[str] = []
+        while n:
+            n, r = divmod(n, _BASE)
+            digits.append(ALPHABET[r])
+        return "".join(reversed(digits))
+    pairs = _PAIRS or _build_pairs()
     out: list[str] = []
     while n:
         n, r = divmod(n, _PAIR_BASE)
-        out.append(_PAIRS[r])
+        out.append(pairs[r])
     return "".join(reversed(out)).lstrip("1")
 
 

@@ -7,8 +7,6 @@ result line. Every other line, and any line the lean path does not accept as val
 through :func:`~walletsign_cli.protocols.jobs.job_result`, as a single ``verify`` does.
 """
 
-from __future__ import annotations
-
 import json
 from functools import lru_cache
 from json.scanner import make_scanner
