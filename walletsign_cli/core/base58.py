@@ -163,36 +163,43 @@ def encode(data: bytes) -> str:
     return "1" * zeros + encode_int(int.from_bytes(stripped, "big"))
 
 
-def _decode_small(s: str) -> int:
-    n = 0
-    digit = _DIGIT
-    for c in s:
-        n = n * 58 + digit[c]
-    return n
+def _leaf(digits: bytes) -> int:
+    """The value of at most ``2 * _CHUNK_DIGITS`` digit bytes: a short run one digit a step,
+    a long one by merging neighbouring slots in a few big-integer steps (as
+    :func:`decode_fixed` does), instead of a Python step per digit."""
+    if len(digits) <= _LOOP_DIGITS:
+        n = 0
+        for d in digits:
+            n = n * _BASE + d
+        return n
+    x = int.from_bytes(digits, "big")
+    for width, mask, excess in _LEAF_LEVELS[: (len(digits) - 1).bit_length()]:
+        x -= ((x >> width) & mask) * excess
+    return x
 
 
-def _decode_rec(s: str) -> int:
-    if len(s) <= 2 * _CHUNK_DIGITS:
-        return _decode_small(s)
+def _decode_rec(digits: bytes) -> int:
+    if len(digits) <= 2 * _CHUNK_DIGITS:
+        return _leaf(digits)
     level = 0
-    while _digits(level + 1) < len(s):
+    while _digits(level + 1) < len(digits):
         level += 1
     k = _digits(level)
-    return _decode_rec(s[:-k]) * _power(level) + _decode_rec(s[-k:])
+    return _decode_rec(digits[:-k]) * _power(level) + _decode_rec(digits[-k:])
 
 
 def decode(text: str, *, name: str = "value") -> bytes:
     """Decode base58 text to bytes; raise :class:`BadInputError` naming ``name`` if invalid."""
     body = text.lstrip("1")
     zeros = len(text) - len(body)
-    try:
-        n = _decode_rec(body) if body else 0
-    except KeyError:
+    digits = body.encode("ascii").translate(_DIGIT_BYTES) if body.isascii() else None
+    if digits is None or 255 in digits:
         bad = next((i, c) for i, c in enumerate(text) if c not in _DIGIT)
         raise BadInputError(
             f"{name} is not base58: invalid character {bad[1]!r} at position {bad[0]}",
             hint=hint_for(text),
-        ) from None
+        )
+    n = _decode_rec(digits) if digits else 0
     return b"\0" * zeros + n.to_bytes((n.bit_length() + 7) // 8, "big")
 
 
@@ -243,6 +250,9 @@ def _swar_levels(steps: int) -> tuple[tuple[int, int, int], ...]:
 
 # Masks as wide as the input needs: 64 slots for a key (<= 44 digits), 128 for a signature.
 _LEVELS = {32: _swar_levels(6), 64: _swar_levels(7)}
+# A leaf of the general decoder: up to 256 digits; below _LOOP_DIGITS the plain loop wins.
+_LEAF_LEVELS = _swar_levels(8)
+_LOOP_DIGITS = 24
 # The longest base58 text of a 32-byte key and of a 64-byte signature.
 _MAX_DIGITS = {32: 44, 64: 88}
 
