@@ -77,10 +77,10 @@ _MAX_SIGNATURE_TEXT = 64 * 1024
 @click.option(
     "--jobs",
     metavar="N",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=0),
     default=1,
     show_default=True,
-    help="--batch: worker processes.",
+    help="--batch: worker processes (0: one per CPU; more than the CPUs are capped).",
 )
 @json_option
 @pass_env

@@ -48,3 +48,27 @@ def to_json(document: Any) -> str:
 def from_json(text: str) -> Any:
     """Parse JSON text; raises ``ValueError`` (``json.JSONDecodeError``) and RecursionError."""
     return _json().loads(text)
+
+
+MAX_JSON_DEPTH = 64
+"""How deep a JSON document from outside (a keystore, a batch line) may nest. Every format
+walletsign reads needs five levels or fewer; a deeper document is refused when it is read,
+so nothing that walks it later (redaction, rendering, ``json.dumps``) can run out of stack."""
+
+
+def too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether a parsed JSON value nests more than ``limit`` arrays or objects (checked
+    with an explicit stack: no recursion, whatever the depth)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple, cast
 
 from walletsign_cli.core import base58
 from walletsign_cli.core.ed25519 import Verifier
+from walletsign_cli.core.encoding import too_deep
 from walletsign_cli.errors import BadInputError, InvalidSignatureError
 from walletsign_cli.limits import MAX_BATCH_LINE_BYTES
 from walletsign_cli.protocols import jobs, siws
@@ -186,7 +187,10 @@ class BatchVerifier:
         # Off-chain and SIWS messages are named by the general path.
         if data[:1] == b"\xff" or _SIGN_IN in data:
             return None
-        return '{"line": ' + str(number) + ', "id": ' + _json_id(obj.get("id")) + _VALID_SOLANA_RAW
+        id_value = obj.get("id")
+        if id_value is not None and type(id_value) is not str and type(id_value) is not int:
+            return None  # an array or object id: the general path checks its depth
+        return '{"line": ' + str(number) + ', "id": ' + _json_id(id_value) + _VALID_SOLANA_RAW
 
     def _remember(self, key_text: str) -> bytes:
         key = _decode_key(key_text)
@@ -197,6 +201,9 @@ class BatchVerifier:
 
     def _general(self, number: int, line: str, obj: Any) -> JobResult:
         reason = _malformed(line, obj)
+        if reason is None and too_deep(obj):
+            reason = "line is JSON nested too deeply"
+            obj = None  # not even its id is echoed
         if reason is not None:
             id_value = obj.get("id") if isinstance(obj, dict) else None
             return JobResult(number, id_value, False, None, None, reason, True)
