@@ -17,8 +17,9 @@ from walletsign_cli.cli.listen_flow import (
 )
 from walletsign_cli.cli.output import json_option, note
 from walletsign_cli.cli.render import present_request
-from walletsign_cli.cli.session import QrBeforeSave, request_tables
+from walletsign_cli.cli.session import QrBeforeSave
 from walletsign_cli.protocols import deeplink
+from walletsign_cli.protocols.dapp.report import request_tables
 
 
 @click.command(

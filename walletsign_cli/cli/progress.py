@@ -23,8 +23,9 @@ from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from walletsign_cli.cli.context import Environment
-from walletsign_cli.cli.output import printable, stderr_is_terminal
+from walletsign_cli.cli.output import stderr_is_terminal
 from walletsign_cli.cli.render import stderr_console, stdout_is_terminal
+from walletsign_cli.text import printable
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID

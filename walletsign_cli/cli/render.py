@@ -10,14 +10,11 @@ literal) with its control characters escaped, and every console is built by
 from __future__ import annotations
 
 import io
-import json
 import shutil
-import struct
 import sys
-import zlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -27,17 +24,21 @@ from walletsign_cli.cli.output import (
     emit,
     emit_json,
     note,
-    printable,
     stderr_is_terminal,
     warn,
 )
+from walletsign_cli.core.png import png_bytes
 from walletsign_cli.errors import BadInputError
+from walletsign_cli.text import Tone, printable
+from walletsign_cli.text import shown_message as _shown_message
 
 if TYPE_CHECKING:
     from rich.console import Console
 
 Rows = Sequence[tuple[str, str]]
-Tone = Literal["good", "bad", "unknown"]
+
+shown_message = _shown_message
+"""A message as the wallet shows it (:func:`walletsign_cli.text.shown_message`)."""
 
 _TONES: dict[str, tuple[str, str]] = {
     "good": ("✔", "bold green"),
@@ -80,13 +81,6 @@ def interactive() -> bool:
     return stdout_is_terminal() and stderr_is_terminal()
 
 
-def abbreviate(text: str, keep: int = 12) -> str:
-    """``abcdef…wxyz`` for long opaque values in a table."""
-    if len(text) <= 2 * keep + 1:
-        return text
-    return f"{text[:keep]}…{text[-keep // 2 :]} ({len(text)} chars)"
-
-
 def show_tables(
     env: Environment,
     tables: Sequence[tuple[str, Rows]],
@@ -121,26 +115,6 @@ def show_tables(
         mark, style = _TONES[tone]
         console.print()
         console.print(Text(f"{mark} {printable(text)}", style=style))
-
-
-def payload_rows(payload: dict[str, Any]) -> list[tuple[str, str]]:
-    """A decrypted payload as table rows, long opaque values shortened."""
-    rows: list[tuple[str, str]] = []
-    for name, value in payload.items():
-        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        rows.append((name, abbreviate(text) if name in ("session", "data", "payload") else text))
-    return rows
-
-
-def shown_message(raw: bytes, display: str | None) -> str:
-    """A message as the wallet shows it: UTF-8 text, or hex when ``display`` says so (or the
-    bytes are not UTF-8)."""
-    if display != "hex":
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-    return raw.hex()
 
 
 # -- QR codes --------------------------------------------------------------------------------
@@ -178,28 +152,6 @@ def check_qr_file(path: str) -> str:
     if suffix in (".svg", ".png"):
         return suffix[1:]
     raise BadInputError(f"--qr-file must end in .svg or .png, got {path!r}")
-
-
-def png_bytes(matrix: list[list[bool]], *, scale: int = 8) -> bytes:
-    """A greyscale PNG of a QR matrix (dark modules black), with zlib and struct only."""
-
-    def chunk(tag: bytes, body: bytes) -> bytes:
-        crc = zlib.crc32(tag + body) & 0xFFFFFFFF
-        return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", crc)
-
-    size = len(matrix) * scale
-    rows = []
-    for row in matrix:
-        # Filter byte 0 (none), then one byte per pixel: 0 black, 255 white.
-        line = b"\0" + b"".join((b"\0" if dark else b"\xff") * scale for dark in row)
-        rows.extend([line] * scale)
-    header = struct.pack(">IIBBBBB", size, size, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
-        + chunk(b"IEND", b"")
-    )
 
 
 def write_qr_file(qr: Any, path: str) -> None:

@@ -11,8 +11,9 @@ import click
 from walletsign_cli import api
 from walletsign_cli.cli.completion import complete_sessions
 from walletsign_cli.cli.context import Environment
-from walletsign_cli.cli.render import Rows, abbreviate, payload_rows, prepare_qr, present_request
+from walletsign_cli.cli.render import prepare_qr, present_request
 from walletsign_cli.protocols import dapp, deeplink
+from walletsign_cli.protocols.dapp.report import request_tables
 
 session_option = click.option(
     "--session",
@@ -22,15 +23,6 @@ session_option = click.option(
     help="The saved session [default: the most recently saved].",
 )
 """``--session NAME`` for the commands that send a request in a saved session."""
-
-
-def request_tables(request: deeplink.DeeplinkRequest, extra: Rows = ()) -> list[tuple[str, Rows]]:
-    """The parameter table and the decrypted payload table of a built request."""
-    params = [(k, abbreviate(v) if k == "payload" else v) for k, v in request.params]
-    tables: list[tuple[str, Rows]] = [(f"{request.method} parameters", params)]
-    if request.payload is not None:
-        tables.append(("decrypted payload", [*payload_rows(request.payload), *extra]))
-    return tables
 
 
 def send_request(

@@ -24,10 +24,10 @@ from walletsign_cli.cli.listen_flow import (
     start_listener,
 )
 from walletsign_cli.cli.output import json_option
-from walletsign_cli.cli.render import shown_message
 from walletsign_cli.cli.session import send_request, session_option
 from walletsign_cli.limits import MAX_MESSAGE_BYTES, check_size
 from walletsign_cli.protocols import dapp, deeplink
+from walletsign_cli.protocols.dapp import report
 
 # The command's parameters that --wallet immutable does not take, with their option names.
 NOT_WITH_IMMUTABLE = {
@@ -226,7 +226,7 @@ def _content(
         return dapp.sign_transactions(transactions, send=send), []
     raw = _message_bytes(message, message_hex, message_file)
     content = dapp.sign_message(raw, display, text=message is not None)
-    return content, [("message (decoded)", shown_message(raw, content.remembered["display"]))]
+    return content, report.message_rows(raw, content.remembered["display"])
 
 
 def _message_bytes(message: str | None, message_hex: str | None, message_file: str | None) -> bytes:
