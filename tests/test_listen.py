@@ -367,7 +367,7 @@ def test_other_host_warns_that_the_phone_must_reach_it(
     run: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Pretend 127.0.0.1 is a LAN address, so nothing ever binds beyond the loopback.
-    monkeypatch.setattr("walletsign_cli.cli.listen.is_loopback", lambda host: False)
+    monkeypatch.setattr("walletsign_cli.listener.is_loopback", lambda host: False)
     result = run("listen", "--link-host", "192.0.2.7", "--timeout", "0.2")
     assert result.exit_code == 3
     assert result.stdout.startswith("http://192.0.2.7:")

@@ -42,6 +42,13 @@ class WalletsignError(Exception):
         return self.message
 
 
+class UsageError(WalletsignError, ValueError):
+    """Options that do not go together, or one that is missing (exit 2, as click's own)."""
+
+    exit_code = ExitCode.USAGE
+    error_type = "usage"
+
+
 class BadInputError(WalletsignError, ValueError):
     """A value was given but is malformed (exit 3)."""
 

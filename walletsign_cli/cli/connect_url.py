@@ -19,6 +19,7 @@ from walletsign_cli.cli.output import json_option, note
 from walletsign_cli.cli.render import present_request
 from walletsign_cli.cli.session import QrBeforeSave
 from walletsign_cli.protocols import deeplink
+from walletsign_cli.protocols.dapp.options import check_connect_options
 from walletsign_cli.protocols.dapp.report import request_tables
 
 
@@ -93,8 +94,7 @@ def command(
           --app-url https://example.com --redirect-link myapp://onConnect --json
       walletsign connect-url --wallet phantom --app-url https://example.com --listen --qr
     """
-    if wallet is None and base_url is None:
-        raise click.UsageError("missing option '--wallet' (or give --base-url)")
+    check_connect_options(wallet, base_url)
     listener = start_listener(listen, redirect_link, listen_host, listen_port, listen_timeout)
     if listener is not None:
         redirect_link = listener.redirect_link

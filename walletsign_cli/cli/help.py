@@ -6,8 +6,8 @@ Each command names its option groups once, in its decorator::
 
 Options are listed under their heading in the order the mapping gives; an option no group
 names (``--help`` among them) lands under a final "Options" heading, so a new option is never
-hidden from ``--help``. Only click is imported here: every command module imports this at
-start-up.
+hidden from ``--help``. Only click and the errors are imported here: every command module
+imports this at start-up.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import click
+
+from walletsign_cli.errors import UsageError
 
 OTHER = "Options"
 """The heading of the options no group names (always last)."""
@@ -91,6 +93,14 @@ class HelpCommand(click.Command):
         except click.UsageError:
             _resolve_json_leniently(self, ctx, args)
             raise
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; an option rule the engine enforces fails as click's usage errors do
+        (exit 2, with the usage line)."""
+        try:
+            return super().invoke(ctx)
+        except UsageError as exc:
+            raise click.UsageError(exc.message, ctx) from None
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The options, one section per heading."""

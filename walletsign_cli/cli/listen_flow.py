@@ -12,9 +12,10 @@ from typing import Any, TypeVar
 import click
 
 from walletsign_cli.cli.context import Environment
-from walletsign_cli.cli.listen import finish, open_listener, wait_for_answer
+from walletsign_cli.cli.listen import finish, open_listener
 from walletsign_cli.cli.output import note
 from walletsign_cli.listener import Listener
+from walletsign_cli.protocols.dapp.options import check_answer_options
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -65,12 +66,9 @@ def start_listener(
     listen: bool, redirect_link: str | None, host: str, port: int, timeout: float
 ) -> Listener | None:
     """The listener for ``--listen`` (closed when the command ends), or None without it."""
+    check_answer_options(listen, redirect_link)
     if not listen:
-        if redirect_link is None:
-            raise click.UsageError("missing option '--redirect-link' (or --listen)")
         return None
-    if redirect_link is not None:
-        raise click.UsageError("--listen serves its own redirect link: drop --redirect-link")
     ctx = click.get_current_context()
     listener: Listener = ctx.with_resource(open_listener(host=host, port=port, timeout=timeout))
     return listener
@@ -84,7 +82,7 @@ def await_answer(
         f"waiting up to {listener.timeout:g} s for the wallet's answer on "
         f"{listener.redirect_link} (Ctrl-C to stop)"
     )
-    url = wait_for_answer(listener, option="--listen-timeout")
+    url = listener.wait_for_answer(option="--listen-timeout")
     note("received an answer")
     code = finish(env, url, listener=listener, key=key, session=session, no_save=False)
     if code:
