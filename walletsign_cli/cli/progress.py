@@ -16,8 +16,6 @@ but each ``advance`` still takes a lock.
 
 from __future__ import annotations
 
-import os
-import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING, Any, Protocol
@@ -25,10 +23,15 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 from walletsign_cli.cli.context import Environment
 from walletsign_cli.cli.output import stderr_is_terminal
 from walletsign_cli.cli.render import stderr_console, stdout_is_terminal
+from walletsign_cli.streams import CountingReader
+from walletsign_cli.streams import stream_size as _stream_size
 from walletsign_cli.text import printable
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
+
+stream_size = _stream_size
+"""The size of a regular file behind a stream (:func:`walletsign_cli.streams.stream_size`)."""
 
 
 class Bar(Protocol):
@@ -72,44 +75,7 @@ class _On:
 
     def wrap(self, stream: IO[bytes]) -> IO[bytes]:
         """``stream``, advancing by the bytes each read returns."""
-        return _CountingReader(stream, self.advance)  # type: ignore[return-value]
-
-
-class _CountingReader:
-    """A binary reader that reports how much was read (for byte-based progress)."""
-
-    def __init__(self, stream: IO[bytes], advance: Any) -> None:
-        self._stream = stream
-        self._advance = advance
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._stream.read(size)
-        self._advance(len(data))
-        return data
-
-    def read1(self, size: int = -1) -> bytes:
-        read1 = getattr(self._stream, "read1", self._stream.read)
-        data: bytes = read1(size)
-        self._advance(len(data))
-        return data
-
-    def readline(self, size: int = -1) -> bytes:
-        data = self._stream.readline(size)
-        self._advance(len(data))
-        return data
-
-    def __getattr__(self, name: str) -> Any:
-        # fileno, name, seekable...: whatever else the reader is asked, the stream answers.
-        return getattr(self._stream, name)
-
-
-def stream_size(stream: IO[bytes]) -> int | None:
-    """The size of a regular file behind ``stream`` (``None`` for a pipe or a terminal)."""
-    try:
-        info = os.fstat(stream.fileno())
-    except (OSError, ValueError, AttributeError):
-        return None
-    return info.st_size if stat.S_ISREG(info.st_mode) else None
+        return CountingReader(stream, self.advance)  # type: ignore[return-value]
 
 
 def enabled() -> bool:
