@@ -6,12 +6,13 @@ an encrypted keystore gives without its passphrase).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from walletsign_cli.core.box import X25519KeyPair
-from walletsign_cli.errors import KeystoreError
-from walletsign_cli.keystore import Keystore
+from walletsign_cli.errors import BadInputError, KeystoreError
+from walletsign_cli.keystore import Keystore, locate
 from walletsign_cli.protocols.state import KeyEntry, now_iso
 
 
@@ -70,6 +71,24 @@ def listing(store: Keystore) -> dict[str, Any]:
     }
 
 
+def listing_lines(listing: dict[str, Any]) -> list[str]:
+    """:func:`listing` as text: a section per kind, one ``name  field=value`` line per item."""
+    lines = []
+    for section in ("keys", "sessions", "wallets"):
+        lines.append(f"{section}:")
+        for item in listing[section]:
+            details = "  ".join(f"{k}={_text(v)}" for k, v in item.items() if k != "name" and v)
+            lines.append(f"  {_text(item['name'])}  {details}".rstrip())
+    lines.append(f"pending requests: {listing['pending_requests']}")
+    return lines
+
+
+def _text(value: Any) -> str:
+    # A hand-edited keystore may hold anything: never let it drive the terminal.
+    text = str(value)
+    return text if text.isprintable() else repr(text)
+
+
 def convert(store: Keystore, *, encrypt: bool) -> dict[str, Any]:
     """Seal (``encrypt``) or unseal the keystore's secrets in place; ``changed`` is False
     when it already was so."""
@@ -92,3 +111,23 @@ def save_key(store: Keystore, name: str, keypair: X25519KeyPair, *, force: bool)
         )
         txn.document = doc.with_key(name, KeyEntry.of(keypair, now_iso()))
     return stale
+
+
+def import_keypair(secret_key: str | None, name: str = "--secret-key") -> X25519KeyPair:
+    """A fresh keypair, or the one the base58 x25519 ``secret_key`` gives."""
+    if secret_key is None:
+        return X25519KeyPair.generate()
+    if not secret_key:
+        raise BadInputError(f"{name} is empty")
+    return X25519KeyPair.from_base58(secret_key, name=name)
+
+
+def names(keystore_option: str | None, section: str, prefix: str) -> list[str]:
+    """The sorted names in ``section`` (keys, sessions or wallets) that start with ``prefix``,
+    for shell completion: any keystore problem gives none."""
+    try:
+        data = Keystore(locate(keystore_option)).load_redacted()
+    except Exception:  # noqa: BLE001 - a completion never shows an error
+        return []
+    found: Iterable[str] = getattr(data, section)
+    return [name for name in sorted(found) if name.startswith(prefix)]

@@ -29,6 +29,7 @@ import secrets
 import socket
 import socketserver
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
@@ -359,6 +360,20 @@ class Listener:
                 f"{option}: {exc.message}",
                 hint=f"open the deeplink on the phone sooner, or pass a larger {option}",
             ) from None
+
+    def answer(self, url: str, decode: Callable[[str], RedirectResult]) -> RedirectResult:
+        """``decode(url)``, and the page its outcome calls for sent to the phone: approved,
+        rejected, not verified, or (for any error, re-raised) could not decode."""
+        page = undecodable_page()
+        try:
+            result = decode(url)
+            page = page_for(result)
+            return result
+        except WalletsignError as exc:
+            page = page_for_error(exc)
+            raise
+        finally:
+            self.reply(page)
 
     def reply(self, page: Page) -> None:
         """Send ``page`` to the connection that brought the answer, and close it."""

@@ -10,7 +10,6 @@ from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.inputs import read_text_arg
 from walletsign_cli.cli.output import emit, emit_json, json_option, note, warn
 from walletsign_cli.core.box import X25519KeyPair
-from walletsign_cli.errors import BadInputError
 from walletsign_cli.protocols.state import check_name
 
 
@@ -75,9 +74,5 @@ def command(
 
 def new_keypair(secret_key: str | None) -> X25519KeyPair:
     """A fresh keypair, or the one ``--secret-key`` (text or ``-`` for stdin) holds."""
-    if secret_key is None:
-        return X25519KeyPair.generate()
-    text = read_text_arg(secret_key, 4096, "--secret-key")
-    if not text:
-        raise BadInputError("--secret-key is empty")
-    return X25519KeyPair.from_base58(text, name="--secret-key")
+    text = None if secret_key is None else read_text_arg(secret_key, 4096, "--secret-key")
+    return inventory.import_keypair(text)

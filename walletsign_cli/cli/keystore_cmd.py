@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from walletsign_cli import inventory
@@ -66,12 +64,8 @@ def list_command(env: Environment, as_json: bool) -> None:
     if as_json:
         emit_json(listing)
         return
-    for section in ("keys", "sessions", "wallets"):
-        click.echo(f"{section}:")
-        for item in listing[section]:
-            details = "  ".join(f"{k}={_text(v)}" for k, v in item.items() if k != "name" and v)
-            click.echo(f"  {_text(item['name'])}  {details}".rstrip())
-    click.echo(f"pending requests: {listing['pending_requests']}")
+    for line in inventory.listing_lines(listing):
+        click.echo(line)
 
 
 @command.command("encrypt", cls=HelpCommand, help_groups={"Output": ["--json"]})
@@ -114,9 +108,3 @@ def _convert(env: Environment, *, encrypt: bool, as_json: bool) -> None:
     emit(done["keystore"])
     state = "encrypted" if encrypt else "decrypted (plain text, mode 0600)"
     note(f"the keystore is {state}" if done["changed"] else f"the keystore was already {state}")
-
-
-def _text(value: Any) -> str:
-    # A hand-edited keystore may hold anything: never let it drive the terminal.
-    text = str(value)
-    return text if text.isprintable() else repr(text)

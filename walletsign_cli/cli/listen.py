@@ -9,9 +9,9 @@ Also the small API that ``connect-url --listen`` and ``sign-url --listen`` use::
 
 The phone's page reflects the decoded outcome: the listener keeps the answering connection
 open, :func:`finish` decodes in this (the main) thread, where the keystore and click context
-live, and then replies "approved" / "rejected: …" / "could not decode" on that connection
-before returning or re-raising. A connection ``finish`` never answered gets a neutral page
-when the ``with`` block ends.
+live, replies "approved" / "rejected: …" / "could not decode" on that connection
+(:meth:`~walletsign_cli.listener.Listener.answer`), then prints the result or re-raises. A
+connection ``finish`` never answered gets a neutral page when the ``with`` block ends.
 """
 
 from __future__ import annotations
@@ -27,17 +27,12 @@ from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.output import emit, emit_json_line, json_option, note, warn
 from walletsign_cli.cli.redirect_report import report
 from walletsign_cli.cli.session import decode_answer
-from walletsign_cli.errors import WalletsignError
 from walletsign_cli.listener import (
     DEFAULT_HOST,
     DEFAULT_PATH,
     DEFAULT_TIMEOUT,
     Listener,
-    Page,
     exposure_warnings,
-    page_for,
-    page_for_error,
-    undecodable_page,
 )
 from walletsign_cli.protocols.state import check_name
 
@@ -78,17 +73,10 @@ def finish(
     Returns decode-redirect's exit code; its errors are re-raised after the phone got the
     "could not decode" page (or "rejected: …" for a wallet error redirect).
     """
-    page: Page = undecodable_page()
-    try:
-        result = decode_answer(env, url, key=key, session=session, no_save=no_save)
-        code = report(env, result)
-        page = page_for(result)
-        return code
-    except WalletsignError as exc:
-        page = page_for_error(exc)
-        raise
-    finally:
-        listener.reply(page)
+    result = listener.answer(
+        url, lambda answer: decode_answer(env, answer, key=key, session=session, no_save=no_save)
+    )
+    return report(env, result)
 
 
 @click.command(

@@ -27,7 +27,7 @@ from walletsign_cli.cli.output import (
     stderr_is_terminal,
     warn,
 )
-from walletsign_cli.core.png import png_bytes
+from walletsign_cli.core.qr_image import half_block_lines, png_bytes
 from walletsign_cli.errors import BadInputError
 from walletsign_cli.text import Tone, printable
 from walletsign_cli.text import shown_message as _shown_message
@@ -174,14 +174,7 @@ def write_qr_file(qr: Any, path: str) -> None:
 def print_qr(qr: Any) -> None:
     """Draw the QR code on stderr with half blocks, light modules lit (scans on dark themes)."""
     matrix: list[list[bool]] = qr.get_matrix()
-    lines: list[str] = []
-    for top in range(0, len(matrix), 2):
-        upper = matrix[top]
-        lower = matrix[top + 1] if top + 1 < len(matrix) else [True] * len(upper)
-        chars = []
-        for a, b in zip(upper, lower, strict=True):
-            chars.append(" ▄▀█"[(not a) * 2 + (not b)])
-        lines.append("".join(chars))
+    lines = half_block_lines(matrix)
     if stderr_is_terminal():
         columns = shutil.get_terminal_size().columns
         if columns < len(matrix):

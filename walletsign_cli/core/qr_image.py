@@ -1,4 +1,7 @@
-"""The smallest greyscale PNG writer a QR code needs, with zlib and struct only."""
+"""A QR code's module matrix as an image: a greyscale PNG, or lines of half-block text.
+
+The matrix is ``qrcode``'s ``get_matrix()`` (True: a dark module); making it is the CLI's.
+"""
 
 from __future__ import annotations
 
@@ -26,3 +29,17 @@ def png_bytes(matrix: list[list[bool]], *, scale: int = 8) -> bytes:
         + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
         + chunk(b"IEND", b"")
     )
+
+
+def half_block_lines(matrix: list[list[bool]]) -> list[str]:
+    """Two rows of modules per line of text (``▀▄█``), light modules lit, so the code scans
+    on a dark terminal theme."""
+    lines: list[str] = []
+    for top in range(0, len(matrix), 2):
+        upper = matrix[top]
+        lower = matrix[top + 1] if top + 1 < len(matrix) else [True] * len(upper)
+        chars = []
+        for a, b in zip(upper, lower, strict=True):
+            chars.append(" ▄▀█"[(not a) * 2 + (not b)])
+        lines.append("".join(chars))
+    return lines
