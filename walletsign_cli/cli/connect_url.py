@@ -95,10 +95,7 @@ def command(
       walletsign connect-url --wallet phantom --app-url https://example.com --listen --qr
     """
     check_connect_options(wallet, base_url)
-    listener = start_listener(listen, redirect_link, listen_host, listen_port, listen_timeout)
-    if listener is not None:
-        redirect_link = listener.redirect_link
-    assert redirect_link is not None  # noqa: S101 - start_listener refuses neither
+    listener, redirect_link = start_listener()
     _build_and_show(
         env,
         wallet=wallet,

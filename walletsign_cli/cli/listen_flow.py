@@ -62,16 +62,19 @@ def listen_options(func: F) -> F:
     )(func)
 
 
-def start_listener(
-    listen: bool, redirect_link: str | None, host: str, port: int, timeout: float
-) -> Listener | None:
-    """The listener for ``--listen`` (closed when the command ends), or None without it."""
-    check_answer_options(listen, redirect_link)
-    if not listen:
-        return None
+def start_listener() -> tuple[Listener | None, str]:
+    """The listener for the command's ``--listen`` (closed when the command ends), or None
+    without it; and the redirect link the request names (the listener's, or --redirect-link)."""
     ctx = click.get_current_context()
-    listener: Listener = ctx.with_resource(open_listener(host=host, port=port, timeout=timeout))
-    return listener
+    given = ctx.params
+    check_answer_options(given["listen"], given["redirect_link"])
+    if not given["listen"]:
+        return None, given["redirect_link"]
+    served = open_listener(
+        host=given["listen_host"], port=given["listen_port"], timeout=given["listen_timeout"]
+    )
+    listener: Listener = ctx.with_resource(served)
+    return listener, listener.redirect_link
 
 
 def await_answer(

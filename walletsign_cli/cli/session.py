@@ -3,7 +3,7 @@ engine (:mod:`walletsign_cli.protocols.dapp`), and how a built request is shown.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import click
@@ -28,24 +28,22 @@ session_option = click.option(
 def send_request(
     env: Environment,
     content: dapp.RequestContent,
+    given: Mapping[str, Any],
     *,
-    session_name: str | None,
-    wallet: str | None,
-    base_url: str | None,
     redirect_link: str,
-    qr: bool,
-    qr_file: str | None,
     shown: Sequence[tuple[str, str]] = (),
 ) -> dapp.RequestPlan:
     """Build the request in one keystore transaction (written with the QR file first, so
-    an unwritable ``--qr-file`` changes nothing), then print it."""
+    an unwritable ``--qr-file`` changes nothing), then print it. ``given`` is the command's
+    parameters: ``session_name``, ``wallet``, ``base_url``, ``qr`` and ``qr_file``."""
+    base_url, qr, qr_file = given["base_url"], given["qr"], given["qr_file"]
     dapp.check_request_options(redirect_link, base_url)
     qr_code = QrBeforeSave(qr, qr_file)
     plan = api.request_url(
         env.keystore(),
         content,
-        session=session_name,
-        wallet=wallet,
+        session=given["session_name"],
+        wallet=given["wallet"],
         base_url=base_url,
         redirect_link=redirect_link,
         before_save=qr_code,

@@ -120,37 +120,20 @@ def command(
       walletsign sign-url --wallet immutable --message 'hello' --description 'Log in'
       walletsign sign-url --listen --message 'Sign in to Example' --qr
     """
-    params = click.get_current_context().params
-    if options.wants_immutable(params):
-        sign_immutable(
-            message=message, description=description, env=link_env or "mainnet", as_json=as_json
-        )
+    given = click.get_current_context().params
+    if options.wants_immutable(given):
+        env_name = link_env or "mainnet"
+        sign_immutable(message=message, description=description, env=env_name, as_json=as_json)
         return
     options.check_content_options(message, message_hex, message_file, display, transactions, send)
-    listener = start_listener(listen, redirect_link, listen_host, listen_port, listen_timeout)
-    redirect_link = listener.redirect_link if listener is not None else redirect_link
-    assert redirect_link is not None  # noqa: S101 - start_listener refuses neither
+    listener, redirect_link = start_listener()
     dapp.check_request_options(redirect_link, base_url)
+    file_bytes = None
+    if message_file is not None:
+        file_bytes = read_file_bytes(message_file, MAX_MESSAGE_BYTES, "--message-file")
     content, shown = options.request_content(
-        message=message,
-        message_hex=message_hex,
-        file_bytes=None
-        if message_file is None
-        else read_file_bytes(message_file, MAX_MESSAGE_BYTES, "--message-file"),
-        display=display,
-        transactions=transactions,
-        send=send,
+        message, message_hex, file_bytes, display, transactions, send
     )
-    plan = send_request(
-        env,
-        content,
-        session_name=session_name,
-        wallet=wallet,
-        base_url=base_url,
-        redirect_link=redirect_link,
-        qr=qr,
-        qr_file=qr_file,
-        shown=shown,
-    )
+    plan = send_request(env, content, given, redirect_link=redirect_link, shown=shown)
     if listener is not None:
         await_answer(env, listener, key=None, session=plan.session.name)

@@ -87,7 +87,6 @@ def check_content_options(
 
 
 def request_content(
-    *,
     message: str | None,
     message_hex: str | None,
     file_bytes: bytes | None,
