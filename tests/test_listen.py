@@ -507,11 +507,16 @@ def test_listen_checks_key_and_session_before_waiting(run: Any) -> None:
     assert "--session" in result.stderr
 
 
-def test_listen_timeout_defaults_agree() -> None:
-    from walletsign_cli.cli.listen_flow import DEFAULT_LISTEN_TIMEOUT
-    from walletsign_cli.listener import DEFAULT_TIMEOUT
+def test_listen_defaults_agree() -> None:
+    # --listen-timeout and --listen-host default to what walletsign listen uses.
+    from walletsign_cli.cli import connect_url, listen, sign_url
+    from walletsign_cli.listener import DEFAULT_HOST, DEFAULT_TIMEOUT
 
-    assert DEFAULT_LISTEN_TIMEOUT == DEFAULT_TIMEOUT
+    served = {param.name: param.default for param in listen.command.params}
+    assert (served["timeout"], served["host"]) == (DEFAULT_TIMEOUT, DEFAULT_HOST)
+    for command in (connect_url.command, sign_url.command):
+        given = {param.name: param.default for param in command.params}
+        assert (given["listen_timeout"], given["listen_host"]) == (DEFAULT_TIMEOUT, DEFAULT_HOST)
 
 
 def test_listen_timeout_names_the_option_that_set_it(run: Any) -> None:

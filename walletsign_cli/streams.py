@@ -1,7 +1,8 @@
 """Byte streams as long operations see them: how big a file is, how much was read of it.
 
-No terminal here: a progress bar (``cli/progress.py``) counts through
-:class:`CountingReader` and sizes its total with :func:`stream_size`.
+No terminal here: a progress bar (:class:`Bar`, drawn by ``cli/progress.py``) counts through
+:class:`CountingReader` and sizes its total with :func:`stream_size`; :class:`NoBar` is the
+one nobody watches.
 """
 
 from __future__ import annotations
@@ -9,7 +10,33 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO, Any, Protocol
+
+
+class Bar(Protocol):
+    """What a long operation reports its progress to (``cli/progress.py`` draws one)."""
+
+    active: bool
+
+    def advance(self, amount: int = 1) -> None:
+        """Count ``amount`` more units done."""
+
+    def wrap(self, stream: IO[bytes]) -> IO[bytes]:
+        """``stream``, counting the bytes read from it (itself when the bar is off)."""
+        ...
+
+
+class NoBar:
+    """The bar when nobody watches: does nothing, cheaply."""
+
+    active = False
+
+    def advance(self, amount: int = 1) -> None:
+        """Nothing to count."""
+
+    def wrap(self, stream: IO[bytes]) -> IO[bytes]:
+        """The stream itself: not a single extra call per read."""
+        return stream
 
 
 class CountingReader:

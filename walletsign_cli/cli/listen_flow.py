@@ -14,7 +14,7 @@ import click
 from walletsign_cli.cli.context import Environment
 from walletsign_cli.cli.listen import finish, open_listener
 from walletsign_cli.cli.output import note
-from walletsign_cli.listener import Listener
+from walletsign_cli.listener import DEFAULT_HOST, DEFAULT_TIMEOUT, Listener
 from walletsign_cli.protocols.dapp.options import check_answer_options
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -23,24 +23,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 LISTEN_HELP_GROUP = "Wait for the answer here"
 LISTEN_OPTIONS = ["--listen", "--listen-host", "--listen-port", "--listen-timeout"]
 
-# The same default as ``walletsign listen --timeout`` (listener.DEFAULT_TIMEOUT; a test
-# keeps them equal).
-DEFAULT_LISTEN_TIMEOUT = 300.0
-
 
 def listen_options(func: F) -> F:
     """``--listen`` and its settings, for the commands that build a deeplink."""
     func = click.option(
         "--listen-timeout",
         type=click.FloatRange(min=0, min_open=True),
-        default=DEFAULT_LISTEN_TIMEOUT,
+        default=DEFAULT_TIMEOUT,
         show_default=True,
         metavar="S",
         help="With --listen: give up after S seconds (exit 3).",
     )(func)
     func = click.option(
         "--listen-host",
-        default="127.0.0.1",
+        default=DEFAULT_HOST,
         show_default=True,
         metavar="H",
         help="With --listen: the address to serve on; a phone needs this machine's LAN "

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO, TYPE_CHECKING, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any
 
 from walletsign_cli.cli.context import Environment
 from walletsign_cli.cli.output import stderr_is_terminal
 from walletsign_cli.cli.render import stderr_console, stdout_is_terminal
-from walletsign_cli.streams import CountingReader
+from walletsign_cli.streams import Bar, CountingReader, NoBar
 from walletsign_cli.streams import stream_size as _stream_size
 from walletsign_cli.text import printable
 
@@ -32,32 +32,6 @@ if TYPE_CHECKING:
 
 stream_size = _stream_size
 """The size of a regular file behind a stream (:func:`walletsign_cli.streams.stream_size`)."""
-
-
-class Bar(Protocol):
-    """What :func:`progress` yields."""
-
-    active: bool
-
-    def advance(self, amount: int = 1) -> None:
-        """Count ``amount`` more units done."""
-
-    def wrap(self, stream: IO[bytes]) -> IO[bytes]:
-        """``stream``, counting the bytes read from it (itself when the bar is off)."""
-        ...
-
-
-class _Off:
-    """The bar when stderr is not a terminal: does nothing, cheaply."""
-
-    active = False
-
-    def advance(self, amount: int = 1) -> None:
-        """Nothing to draw."""
-
-    def wrap(self, stream: IO[bytes]) -> IO[bytes]:
-        """The stream itself: not a single extra call per read."""
-        return stream
 
 
 class _On:
@@ -93,7 +67,7 @@ def progress(
     when the block ends, so only the command's own summary stays on the screen.
     """
     if not enabled():
-        yield _Off()
+        yield NoBar()
         return
     from rich.progress import (
         BarColumn,
