@@ -35,6 +35,8 @@ from walletsign_cli.text import shown_message as _shown_message
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from walletsign_cli.protocols.dapp import ConnectPlan, RequestPlan
+
 Rows = Sequence[tuple[str, str]]
 
 shown_message = _shown_message
@@ -189,39 +191,41 @@ def print_qr(qr: Any) -> None:
 # -- a built request, for humans or --json ---------------------------------------------------
 
 
-def prepare_qr(url: str, *, qr: bool, qr_file: str | None) -> Any:
-    """The QR code to draw (``None``: none), with ``--qr-file`` written, before the keystore
-    changes."""
-    if qr_file is not None:
-        check_qr_file(qr_file)
-    if not qr and qr_file is None:
-        return None
-    code = make_qr(url)
-    if qr_file is not None:
-        # Written before the keystore changes: a path that cannot be written changes nothing.
-        write_qr_file(code, qr_file)
-    return code
+class QrBeforeSave:
+    """The ``before_save`` hook of a request: make the QR code (and write ``--qr-file``)
+    before the keystore changes, so that a path that cannot be written changes nothing."""
+
+    def __init__(self, qr: bool, qr_file: str | None) -> None:
+        self.qr, self.qr_file = qr, qr_file
+        self.code: Any = None
+
+    def __call__(self, plan: ConnectPlan | RequestPlan) -> None:
+        if self.qr_file is not None:
+            check_qr_file(self.qr_file)
+        if self.qr or self.qr_file is not None:
+            self.code = make_qr(plan.request.url)
+        if self.qr_file is not None:
+            write_qr_file(self.code, self.qr_file)
 
 
 def present_request(
     env: Environment,
-    document: dict[str, Any],
+    plan: ConnectPlan | RequestPlan,
     *,
     tables: Sequence[tuple[str, Rows]],
-    warnings: Sequence[str],
-    qr: Any,
-    draw_qr: bool,
-    qr_file: str | None,
+    qr_code: QrBeforeSave,
 ) -> None:
-    """The URL (or the JSON document) on stdout; warnings, tables and the QR code on stderr."""
-    for text in warnings:
+    """The URL (or the JSON document) on stdout; warnings, tables and the QR code (made by
+    ``qr_code`` as the plan was saved) on stderr."""
+    for text in plan.warnings():
         warn(text)
+    document = plan.to_json()
     if env.as_json:
         emit_json(document)
     else:
         emit(str(document["url"]))
         show_tables(env, tables)
-    if qr is not None and draw_qr:
-        print_qr(qr)
-    if qr_file is not None:
-        note(f"wrote the QR code to {qr_file}")
+    if qr_code.code is not None and qr_code.qr:
+        print_qr(qr_code.code)
+    if qr_code.qr_file is not None:
+        note(f"wrote the QR code to {qr_code.qr_file}")

@@ -11,7 +11,7 @@ import click
 from walletsign_cli import api
 from walletsign_cli.cli.completion import complete_sessions
 from walletsign_cli.cli.context import Environment
-from walletsign_cli.cli.render import prepare_qr, present_request
+from walletsign_cli.cli.render import QrBeforeSave, present_request
 from walletsign_cli.protocols import dapp, deeplink
 from walletsign_cli.protocols.dapp.report import request_tables
 
@@ -36,9 +36,9 @@ def send_request(
     """Build the request in one keystore transaction (written with the QR file first, so
     an unwritable ``--qr-file`` changes nothing), then print it. ``given`` is the command's
     parameters: ``session_name``, ``wallet``, ``base_url``, ``qr`` and ``qr_file``."""
-    base_url, qr, qr_file = given["base_url"], given["qr"], given["qr_file"]
+    base_url = given["base_url"]
     dapp.check_request_options(redirect_link, base_url)
-    qr_code = QrBeforeSave(qr, qr_file)
+    qr_code = QrBeforeSave(given["qr"], given["qr_file"])
     plan = api.request_url(
         env.keystore(),
         content,
@@ -48,28 +48,8 @@ def send_request(
         redirect_link=redirect_link,
         before_save=qr_code,
     )
-    present_request(
-        env,
-        plan.to_json(),
-        tables=request_tables(plan.request, shown),
-        warnings=plan.warnings(),
-        qr=qr_code.code,
-        draw_qr=qr,
-        qr_file=qr_file,
-    )
+    present_request(env, plan, tables=request_tables(plan.request, shown), qr_code=qr_code)
     return plan
-
-
-class QrBeforeSave:
-    """The ``before_save`` hook of a request: make the QR code (and write ``--qr-file``)
-    before the keystore changes, so that a path that cannot be written changes nothing."""
-
-    def __init__(self, qr: bool, qr_file: str | None) -> None:
-        self.qr, self.qr_file = qr, qr_file
-        self.code: Any = None
-
-    def __call__(self, plan: dapp.ConnectPlan | dapp.RequestPlan) -> None:
-        self.code = prepare_qr(plan.request.url, qr=self.qr, qr_file=self.qr_file)
 
 
 def decode_answer(
