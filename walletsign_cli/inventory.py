@@ -113,6 +113,16 @@ def save_key(store: Keystore, name: str, keypair: X25519KeyPair, *, force: bool)
     return stale
 
 
+def key_document(
+    name: str, keypair: X25519KeyPair, store: Keystore, *, show_secret: bool = False
+) -> dict[str, str]:
+    """``keygen --json``: the key's name and public key, and (only when asked) its secret."""
+    document = {"name": name, "public_key": str(keypair.public), "keystore": str(store.path)}
+    if show_secret:
+        document["secret_key"] = keypair.secret_base58()
+    return document
+
+
 def import_keypair(secret_key: str | None, name: str = "--secret-key") -> X25519KeyPair:
     """A fresh keypair, or the one the base58 x25519 ``secret_key`` gives."""
     if secret_key is None:

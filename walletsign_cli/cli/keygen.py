@@ -61,10 +61,7 @@ def command(
             f"{', '.join(stale)} (connect again)"
         )
     if as_json:
-        document = {"name": name, "public_key": str(keypair.public), "keystore": str(store.path)}
-        if show_secret:
-            document["secret_key"] = keypair.secret_base58()
-        emit_json(document)
+        emit_json(inventory.key_document(name, keypair, store, show_secret=show_secret))
         return
     emit(str(keypair.public))
     if show_secret:

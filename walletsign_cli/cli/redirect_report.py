@@ -26,11 +26,6 @@ def report(env: Environment, result: RedirectResult) -> int:
             for line in rows.answer_lines(result):
                 emit(line)
         render.show_tables(env, rows.answer_tables(result), verdict=rows.verdict(result))
-    if result.saved:
-        replaced = ", replacing the previous one" if result.replaced else ""
-        note(f"saved session {result.session_name!r} (dapp key {result.key_name!r}{replaced})")
-    if result.session_removed:
-        note(f"the wallet ended session {result.session_name!r}; it was removed")
-    for text in result.notes:
+    for text in rows.answer_notes(result):
         note(text)
     return result.exit_code

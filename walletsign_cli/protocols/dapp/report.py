@@ -72,6 +72,19 @@ def answer_tables(result: RedirectResult) -> Tables:
     ]
 
 
+def answer_notes(result: RedirectResult) -> list[str]:
+    """What else a person should know: a session saved or removed, and the result's notes."""
+    found = []
+    if result.saved:
+        replaced = ", replacing the previous one" if result.replaced else ""
+        found.append(
+            f"saved session {result.session_name!r} (dapp key {result.key_name!r}{replaced})"
+        )
+    if result.session_removed:
+        found.append(f"the wallet ended session {result.session_name!r}; it was removed")
+    return found + result.notes
+
+
 def summary_rows(result: RedirectResult) -> Rows:
     """Status, method, wallet, session and verdict (or the wallet's error)."""
     if result.status == "rejected":
