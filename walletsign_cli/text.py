@@ -1,13 +1,17 @@
 """Text for people, made safe and short: no terminal, no click, only ``str`` in and out.
 
 The renderers (``cli/``) and the row models (:mod:`walletsign_cli.protocols.dapp.report`)
-share these, so a value reads the same in a table, a ``name  value`` line and an error.
+share these, so a value reads the same in a table, a ``name  value`` line and an error;
+``--help`` puts its options under headings with :func:`by_heading`.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from typing import Literal
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Literal, TypeVar
+
+T = TypeVar("T")
 
 
 def printable(text: str) -> str:
@@ -45,6 +49,22 @@ def aligned(rows: list[tuple[str, str]]) -> list[str]:
     """``name  value`` lines, the values in one column."""
     width = max((len(name) for name, _ in rows), default=0)
     return [f"{name.ljust(width)}  {value}" for name, value in rows]
+
+
+def by_heading(
+    items: Iterable[tuple[Sequence[str], T]], groups: Mapping[str, Sequence[str]], other: str
+) -> list[tuple[str, list[T]]]:
+    """Each item (named by its flags) under the heading of ``groups`` that names one of its
+    flags, headings in the order ``groups`` gives; the rest under ``other``, last. Empty
+    headings are left out."""
+    sections: dict[str, list[T]] = {heading: [] for heading in groups}
+    sections.setdefault(other, [])
+    where = {flag: heading for heading, flags in groups.items() for flag in flags}
+    for flags, item in items:
+        sections[next((where[flag] for flag in flags if flag in where), other)].append(item)
+    rest = sections.pop(other)
+    ordered = [(heading, found) for heading, found in sections.items() if found]
+    return ordered + ([(other, rest)] if rest else [])
 
 
 Tone = Literal["good", "bad", "unknown"]

@@ -52,10 +52,7 @@ def command(
           | walletsign decrypt --private-key-file key.hex -
       walletsign decrypt --private-key-file - note.enc.json --json < key.hex
     """
-    if (private_key is None) == (private_key_file is None):
-        raise click.UsageError("give exactly one of --private-key or --private-key-file")
-    if file == "-" and private_key_file == "-":
-        raise click.UsageError("FILE and --private-key-file cannot both be read from stdin")
+    eth_encryption.check_decrypt_options(file, private_key, private_key_file)
 
     if private_key_file is not None:
         key_bytes = read_file_bytes(private_key_file, 4096, "--private-key-file")

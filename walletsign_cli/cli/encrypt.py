@@ -64,8 +64,7 @@ def command(
       walletsign encrypt --public-key KEY --message-file note.txt --pad > note.enc.json
       echo -n secret | walletsign encrypt --public-key KEY --message-file - --json
     """
-    if (message is None) == (message_file is None):
-        raise click.UsageError("give exactly one of --message or --message-file")
+    eth_encryption.check_encrypt_options(message, message_file)
     recipient = eth_encryption.parse_public_key(public_key)
     if message_file is not None:
         raw = read_file_bytes(message_file, MAX_MESSAGE_BYTES, "--message-file")

@@ -34,7 +34,7 @@ from walletsign_cli.listener import (
     Listener,
     exposure_warnings,
 )
-from walletsign_cli.protocols.state import check_name
+from walletsign_cli.protocols.dapp.options import check_decode_options
 
 
 @contextlib.contextmanager
@@ -171,7 +171,7 @@ def command(
           --redirect-link http://127.0.0.1:8765/TOKEN/cb --qr
       walletsign listen --host 192.168.1.20 --timeout 600 --json
     """
-    check_decode_options(env, key=key, session=session)
+    check_decode_options(key, session, lambda: env.keystore().load())
     with open_listener(host, port, path, timeout, link_host=link_host) as listener:
         if as_json:
             emit_json_line({"redirect_link": listener.redirect_link})
@@ -186,12 +186,3 @@ def command(
         code = finish(env, url, listener=listener, key=key, session=session, no_save=no_save)
     if code:
         click.get_current_context().exit(code)
-
-
-def check_decode_options(env: Environment, *, key: str | None, session: str | None) -> None:
-    """Refuse a bad --key or --session at once, not after the wait (exit 3 or 5)."""
-    if session is not None:
-        check_name(session, option="--session")
-    if key is not None:
-        check_name(key, option="--key")
-        env.keystore().load().dapp_keypair(key)

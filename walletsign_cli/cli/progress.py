@@ -85,21 +85,11 @@ def progress(
     counts: list[Any] = (
         [DownloadColumn(), TransferSpeedColumn()] if unit == "bytes" else [MofNCompleteColumn()]
     )
+    text = TextColumn("{task.description}", markup=False)
     if total is None:
-        columns: list[Any] = [
-            SpinnerColumn(),
-            TextColumn("{task.description}", markup=False),
-            *counts,
-        ]
-        columns.append(TimeElapsedColumn())
+        columns = [SpinnerColumn(), text, *counts, TimeElapsedColumn()]
     else:
-        columns = [
-            TextColumn("{task.description}", markup=False),
-            BarColumn(),
-            TaskProgressColumn(),
-            *counts,
-        ]
-        columns.append(TimeRemainingColumn())
+        columns = [text, BarColumn(), TaskProgressColumn(), *counts, TimeRemainingColumn()]
     bar = Progress(
         *columns,
         console=stderr_console(env),

@@ -57,12 +57,9 @@ def decode_answer(
 ) -> dapp.RedirectResult:
     """Decode a wallet's answer with :func:`walletsign_cli.api.decode_answer` (one read),
     saving what it establishes unless ``no_save``."""
-    redirect = dapp.read_redirect(url, key=key, session=session)
-    if redirect.kind == "error":
-        # Before env.keystore(): an error redirect needs neither the keystore nor its
-        # passphrase file.
-        return dapp.rejection(redirect)
-    result = api.decode_answer(env.keystore(), redirect, key=key, session=session, save=not no_save)
+    # env.keystore, not env.keystore(): an error redirect needs neither the keystore nor its
+    # passphrase file.
+    result = api.decode_answer(env.keystore, url, key=key, session=session, save=not no_save)
     if no_save and result.method == deeplink.CONNECT and result.status == "approved":
         result.notes.append("the session was not saved (--no-save)")
     return result

@@ -10,10 +10,24 @@ from __future__ import annotations
 import re
 
 from walletsign_cli.core import metamask
-from walletsign_cli.errors import BadInputError
+from walletsign_cli.errors import BadInputError, UsageError
 from walletsign_cli.limits import MAX_MESSAGE_BYTES, check_size
 
 _PRIVATE_KEY = re.compile(r"(?:0[xX])?([0-9a-fA-F]{64})")
+
+
+def check_encrypt_options(message: str | None, message_file: str | None) -> None:
+    """``encrypt`` takes its text from exactly one of ``--message`` and ``--message-file``."""
+    if (message is None) == (message_file is None):
+        raise UsageError("give exactly one of --message or --message-file")
+
+
+def check_decrypt_options(file: str, private_key: str | None, private_key_file: str | None) -> None:
+    """``decrypt`` takes exactly one of its key options, and stdin for one input at most."""
+    if (private_key is None) == (private_key_file is None):
+        raise UsageError("give exactly one of --private-key or --private-key-file")
+    if file == "-" and private_key_file == "-":
+        raise UsageError("FILE and --private-key-file cannot both be read from stdin")
 
 
 def parse_public_key(text: str, name: str = "--public-key") -> bytes:

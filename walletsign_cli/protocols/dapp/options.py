@@ -9,7 +9,7 @@ either on ``--redirect-link`` or on the link ``--listen`` serves. A broken rule 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from walletsign_cli.core.encoding import parse_hex
@@ -22,6 +22,7 @@ from walletsign_cli.protocols.dapp.requests import (
     sign_transactions,
     text_message,
 )
+from walletsign_cli.protocols.state import Document, check_name
 
 NOT_WITH_IMMUTABLE = {
     "message_hex": "--message-hex",
@@ -122,3 +123,15 @@ def check_answer_options(listen: bool, redirect_link: str | None) -> None:
         raise UsageError("missing option '--redirect-link' (or --listen)")
     if listen and redirect_link is not None:
         raise UsageError("--listen serves its own redirect link: drop --redirect-link")
+
+
+def check_decode_options(
+    key: str | None, session: str | None, document: Callable[[], Document]
+) -> None:
+    """Refuse a bad ``--key`` or ``--session`` at once, not after the wait for the answer
+    (exit 3; exit 5 when ``document()``, the keystore, has no such key)."""
+    if session is not None:
+        check_name(session, option="--session")
+    if key is not None:
+        check_name(key, option="--key")
+        document().dapp_keypair(key)
