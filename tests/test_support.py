@@ -10,8 +10,12 @@ import struct
 import zlib
 from pathlib import Path
 
+import pytest
+
 from walletsign_cli import errors, streams
+from walletsign_cli.core import qr_image
 from walletsign_cli.core.qr_image import half_block_lines, png_bytes
+from walletsign_cli.errors import BadInputError
 
 
 def test_counting_reader_counts_every_kind_of_read() -> None:
@@ -60,6 +64,14 @@ def test_half_blocks_pair_rows_and_light_the_light_modules() -> None:
     matrix = [[True, True, False, False], [True, False, True, False], [True, False, True, False]]
     assert half_block_lines(matrix) == [" ▄▀█", " ▀ ▀"]
     assert half_block_lines([]) == []
+
+
+def test_what_one_qr_code_holds() -> None:
+    most = b"x" * qr_image.QR_MAX_BYTES
+    assert qr_image.check_fits(most) is most
+    with pytest.raises(BadInputError, match="2,954 bytes, too long for a QR code") as caught:
+        qr_image.check_fits(most + b"x")
+    assert caught.value.message.endswith("(at most 2,953)")
 
 
 def test_error_document_and_the_internal_message() -> None:

@@ -27,7 +27,7 @@ from walletsign_cli.cli.output import (
     stderr_is_terminal,
     warn,
 )
-from walletsign_cli.core.qr_image import half_block_lines, png_bytes
+from walletsign_cli.core import qr_image
 from walletsign_cli.errors import BadInputError
 from walletsign_cli.text import Tone, printable
 from walletsign_cli.text import shown_message as _shown_message
@@ -122,30 +122,22 @@ def show_tables(
 # -- QR codes --------------------------------------------------------------------------------
 
 
-QR_MAX_BYTES = 2_953
-"""Version 40 at error correction level L, byte mode: the most one QR code holds."""
-
-
 def make_qr(url: str) -> Any:
     """A fitted QR code of ``url``; exit 3 (not a crash) when it cannot fit in one."""
     import qrcode.constants
     from qrcode.exceptions import DataOverflowError
 
-    data = url.encode("utf-8")
-    if len(data) <= QR_MAX_BYTES:
-        # Medium error correction scans best; fall back to Low to fit longer links.
-        for level in (qrcode.constants.ERROR_CORRECT_M, qrcode.constants.ERROR_CORRECT_L):
-            qr = qrcode.QRCode(error_correction=level, border=2)
-            qr.add_data(data)
-            try:
-                qr.make(fit=True)
-            except (DataOverflowError, ValueError):  # qrcode 8 may say "Invalid version"
-                continue
-            return qr
-    raise BadInputError(
-        f"the URL is {len(data):,} bytes, too long for a QR code (at most {QR_MAX_BYTES:,})",
-        hint="shorten the message or transactions, or send the link another way",
-    )
+    data = qr_image.check_fits(url.encode("utf-8"))
+    # Medium error correction scans best; fall back to Low to fit longer links.
+    for level in (qrcode.constants.ERROR_CORRECT_M, qrcode.constants.ERROR_CORRECT_L):
+        qr = qrcode.QRCode(error_correction=level, border=2)
+        qr.add_data(data)
+        try:
+            qr.make(fit=True)
+        except (DataOverflowError, ValueError):  # qrcode 8 may say "Invalid version"
+            continue
+        return qr
+    raise qr_image.too_long(len(data))
 
 
 def check_qr_file(path: str) -> str:
@@ -157,7 +149,7 @@ def check_qr_file(path: str) -> str:
 
 
 def write_qr_file(qr: Any, path: str) -> None:
-    """Write the QR code as SVG (qrcode's pure-Python writer) or PNG (:func:`png_bytes`)."""
+    """Write the QR code as SVG (qrcode's pure-Python writer) or PNG (:func:`walletsign_cli.core.qr_image.png_bytes`)."""
     if check_qr_file(path) == "svg":
         from qrcode.image.svg import SvgPathImage
 
@@ -165,7 +157,7 @@ def write_qr_file(qr: Any, path: str) -> None:
         qr.make_image(image_factory=SvgPathImage).save(buffer)
         content = buffer.getvalue()
     else:
-        content = png_bytes(qr.get_matrix())
+        content = qr_image.png_bytes(qr.get_matrix())
     try:
         with open(path, "wb") as handle:  # noqa: PTH123 - a user-given path
             handle.write(content)
@@ -176,7 +168,7 @@ def write_qr_file(qr: Any, path: str) -> None:
 def print_qr(qr: Any) -> None:
     """Draw the QR code on stderr with half blocks, light modules lit (scans on dark themes)."""
     matrix: list[list[bool]] = qr.get_matrix()
-    lines = half_block_lines(matrix)
+    lines = qr_image.half_block_lines(matrix)
     if stderr_is_terminal():
         columns = shutil.get_terminal_size().columns
         if columns < len(matrix):

@@ -8,6 +8,26 @@ from __future__ import annotations
 import struct
 import zlib
 
+from walletsign_cli.errors import BadInputError
+
+QR_MAX_BYTES = 2_953
+"""Version 40 at error correction level L, byte mode: the most one QR code holds."""
+
+
+def too_long(size: int) -> BadInputError:
+    """The error for data of ``size`` bytes that no QR code holds (exit 3)."""
+    return BadInputError(
+        f"the URL is {size:,} bytes, too long for a QR code (at most {QR_MAX_BYTES:,})",
+        hint="shorten the message or transactions, or send the link another way",
+    )
+
+
+def check_fits(data: bytes) -> bytes:
+    """``data``, when one QR code can hold it."""
+    if len(data) > QR_MAX_BYTES:
+        raise too_long(len(data))
+    return data
+
 
 def png_bytes(matrix: list[list[bool]], *, scale: int = 8) -> bytes:
     """A greyscale PNG of a QR matrix (dark modules black), with zlib and struct only."""
