@@ -10,7 +10,6 @@ the resolved value instead of scanning argv. Nothing below ``cli/`` looks at cli
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,19 +32,34 @@ def _env_flag(name: str) -> bool:
     return os.environ.get(name, "") not in ("", "0")
 
 
-@dataclass
 class Environment:
     """Global options and what the process environment says, resolved once.
 
     ``as_json`` starts False and is set when a command's ``--json`` is parsed; the error
-    handler reads it after the command has run (or failed).
+    handler reads it after the command has run (or failed). (A plain class: a dataclass
+    compiles its methods at import, and every command's start-up imports this module.)
     """
 
-    keystore_option: str | None = None
-    passphrase_file: str | None = None
-    no_color: bool = False
-    debug: bool = False
-    as_json: bool = False
+    __slots__ = ("as_json", "debug", "keystore_option", "no_color", "passphrase_file")
+
+    def __init__(
+        self,
+        keystore_option: str | None = None,
+        passphrase_file: str | None = None,
+        no_color: bool = False,
+        debug: bool = False,
+        as_json: bool = False,
+    ) -> None:
+        self.keystore_option = keystore_option
+        self.passphrase_file = passphrase_file
+        self.no_color = no_color
+        self.debug = debug
+        self.as_json = as_json
+
+    def __repr__(self) -> str:
+        # No passphrase is held here, only the file's name: safe to show.
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"Environment({fields})"
 
     @classmethod
     def from_process(cls) -> Environment:

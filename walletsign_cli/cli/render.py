@@ -149,7 +149,7 @@ def check_qr_file(path: str) -> str:
 
 
 def write_qr_file(qr: Any, path: str) -> None:
-    """Write the QR code as SVG (qrcode's pure-Python writer) or PNG (:func:`walletsign_cli.core.qr_image.png_bytes`)."""
+    """Write the QR code as SVG (qrcode's pure-Python writer) or PNG (``core.qr_image``)."""
     if check_qr_file(path) == "svg":
         from qrcode.image.svg import SvgPathImage
 

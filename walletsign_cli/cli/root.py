@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -15,6 +14,7 @@ import click
 from walletsign_cli import __version__
 from walletsign_cli.cli.context import Environment
 from walletsign_cli.cli.output import error
+from walletsign_cli.core.encoding import to_json
 from walletsign_cli.errors import ExitCode, WalletsignError, error_document, internal_message
 
 PROG = "walletsign"
@@ -151,8 +151,7 @@ def _fail(env: Environment, code: int, kind: str, message: str, hint: str | None
 
         traceback.print_exc()
     if env.as_json:
-        document = error_document(code, kind, message, hint)
-        click.echo(json.dumps(document, ensure_ascii=False), err=True)
+        click.echo(to_json(error_document(code, kind, message, hint)), err=True)
     else:
         error(message, hint)
     return code

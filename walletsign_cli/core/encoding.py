@@ -1,6 +1,15 @@
-"""Hex at the edge: the one parser for hex text given by a user or a JSON line."""
+"""Text at the edge: the one parser for hex given by a user or a JSON line, and JSON.
+
+JSON goes through :func:`to_json` / :func:`from_json` on the paths every start-up takes
+(``cli.root``, ``cli.output``, verification): the ``json`` package is imported by their
+first call, so ``walletsign verify`` of a plain signature and ``--version`` never load it.
+"""
 
 from __future__ import annotations
+
+import sys
+from types import ModuleType
+from typing import Any
 
 from walletsign_cli.errors import BadInputError
 
@@ -19,3 +28,23 @@ def parse_hex(text: str, what: str) -> bytes:
     except ValueError:
         bad = next((c for c in body if c not in _HEX_DIGITS), "?")
         raise BadInputError(f"{what} is not hex: invalid character {bad!r}") from None
+
+
+def _json() -> ModuleType:
+    loaded = sys.modules.get("json")
+    if loaded is not None:
+        return loaded
+    import json  # the start-up seam described above
+
+    return json
+
+
+def to_json(document: Any) -> str:
+    """One JSON document as text, non-ASCII kept as is (what every ``--json`` writes)."""
+    text: str = _json().dumps(document, ensure_ascii=False)
+    return text
+
+
+def from_json(text: str) -> Any:
+    """Parse JSON text; raises ``ValueError`` (``json.JSONDecodeError``) and RecursionError."""
+    return _json().loads(text)

@@ -15,8 +15,6 @@ For a library user:
   the same reasons as ``verify --batch`` writes.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, NamedTuple

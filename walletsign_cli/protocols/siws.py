@@ -23,8 +23,6 @@ The text layout is ``createSignInMessageText`` of ``@solana/wallet-standard-util
 times; :func:`check` does both, as a relying party must.
 """
 
-from __future__ import annotations
-
 import re
 from datetime import UTC, datetime
 from typing import NamedTuple
