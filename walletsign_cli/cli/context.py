@@ -9,14 +9,13 @@ the resolved value instead of scanning argv. Nothing below ``cli/`` looks at cli
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from walletsign_cli.errors import KeystoreError
+from walletsign_cli.settings import parse_lock_timeout, read_passphrase_file
 
 if TYPE_CHECKING:
     from walletsign_cli.keystore import Keystore
@@ -94,34 +93,13 @@ class Environment:
         if self.passphrase_file is None:
             value = os.environ.get(ENV_PASSPHRASE)
             return value.encode("utf-8") if value else None
-        try:
-            with open(self.passphrase_file, "rb") as handle:  # noqa: PTH123 - user path
-                first = handle.read(64 * 1024).split(b"\n", 1)[0].removesuffix(b"\r")
-        except OSError as exc:
-            raise KeystoreError(
-                f"--passphrase-file: cannot read {self.passphrase_file}: {exc.strerror}"
-            ) from None
-        if not first:
-            raise KeystoreError(
-                f"--passphrase-file: {self.passphrase_file} starts with an empty line"
-            )
-        return first
+        return read_passphrase_file(self.passphrase_file)
 
 
 def lock_timeout() -> float:
     """``$WALLETSIGN_LOCK_TIMEOUT`` in seconds (default 10); anything else is exit 5."""
     raw = os.environ.get(ENV_LOCK_TIMEOUT)
-    try:
-        value = float(raw) if raw else DEFAULT_LOCK_TIMEOUT
-    except ValueError:
-        value = math.nan
-    # nan or inf would wait forever; a negative wait is a typo.
-    if not (math.isfinite(value) and value >= 0):
-        raise KeystoreError(
-            f"{ENV_LOCK_TIMEOUT} is not a number of seconds: {raw!r}",
-            hint=f"for example {ENV_LOCK_TIMEOUT}=30",
-        )
-    return value
+    return parse_lock_timeout(raw, name=ENV_LOCK_TIMEOUT, default=DEFAULT_LOCK_TIMEOUT)
 
 
 pass_env = click.make_pass_decorator(Environment)

@@ -7,7 +7,6 @@ user supplied (a message, an error message from a wallet) is printed as it is.
 from __future__ import annotations
 
 import sys
-import unicodedata
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -15,6 +14,7 @@ import click
 
 from walletsign_cli.cli.context import Environment, current_env
 from walletsign_cli.core.encoding import to_json
+from walletsign_cli.text import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,19 +59,6 @@ def emit_json_line(document: Any) -> None:
     """One JSON Lines record on stdout, flushed at once (for streaming)."""
     sys.stdout.write(to_json(document) + "\n")
     sys.stdout.flush()
-
-
-def printable(text: str) -> str:
-    """``text`` with control characters escaped, so it cannot drive the terminal.
-
-    Every human line on stderr goes through it: keystore names, wallet error messages and
-    pasted URLs are not ours to trust.
-    """
-    if text.isprintable():
-        return text
-    return "".join(
-        c if not unicodedata.category(c).startswith("C") else repr(c)[1:-1] for c in text
-    )
 
 
 def note(text: str) -> None:
