@@ -16,6 +16,7 @@ from walletsign_cli.cli import verify_batch
 from walletsign_cli.cli.verify_batch import read_blocks, verify_stream
 from walletsign_cli.core import base58, ed25519
 from walletsign_cli.core.ed25519 import Ed25519SigningKey
+from walletsign_cli.errors import BadInputError
 from walletsign_cli.protocols import batch, siws
 from walletsign_cli.protocols.jobs import Defaults, JobResult
 
@@ -438,7 +439,7 @@ def test_a_read_error_mid_stream_is_exit_3_and_keeps_written_results() -> None:
         read1 = read
 
     written: list[str] = []
-    with pytest.raises(verify_batch.BadInputError, match="Input/output error"):
+    with pytest.raises(BadInputError, match="Input/output error"):
         verify_stream(Failing(), written.append, Defaults())
     assert len(written) == 1 and json.loads(written[0])["valid"] is True
 
