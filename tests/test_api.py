@@ -83,6 +83,25 @@ def test_a_wallet_error_is_a_rejected_result(store: api.Keystore) -> None:
     assert not store.path.exists()  # an error redirect never opens the keystore
 
 
+def test_decode_answer_opens_the_keystore_only_when_the_answer_needs_it(
+    store: api.Keystore,
+) -> None:
+    opened: list[bool] = []
+
+    def opener() -> api.Keystore:
+        opened.append(True)
+        return store
+
+    rejected = api.decode_answer(opener, "myapp://c?errorCode=4001&errorMessage=no")
+    assert rejected.status == "rejected" and opened == []
+    plan = api.connect_url(
+        store, wallet="phantom", app_url="https://example.com", redirect_link="myapp://c"
+    )
+    result = api.decode_answer(opener, api.simulate_wallet(store, plan.request.url).redirect)
+    assert result.saved and opened == [True]
+    assert "phantom" in store.load().sessions
+
+
 def test_requests_need_a_session(store: api.Keystore) -> None:
     with pytest.raises(KeystoreError, match="no session"):
         api.sign_message_url(store, "hi", redirect_link="myapp://s")

@@ -10,6 +10,7 @@ import pytest
 from walletsign_cli.cli.immutable_sign import sign_immutable
 from walletsign_cli.core.metamask import b64decode
 from walletsign_cli.errors import BadInputError, RefusedRequestError
+from walletsign_cli.limits import MAX_MESSAGE_BYTES
 from walletsign_cli.protocols import immutable
 
 # imx-docs docs/guides/link-sdk/linksign.md: what link.sign / link.getPublicKey resolve with.
@@ -193,6 +194,27 @@ def test_sign_immutable_refuses(message: str | None, description: str | None, wo
         sign_immutable(message=message, description=description, env="mainnet", as_json=False)
     assert info.value.exit_code == 3
     assert info.value.message.startswith(words)
+
+
+def test_sign_request_from_options_warns_what_link_may_misread() -> None:
+    request, warnings = immutable.sign_request_from_options("0xdeadbeef", "   ", "sandbox")
+    assert request.to_json() == {
+        "wallet": "immutable",
+        "method": "sign",
+        "link_url": "https://link.sandbox.x.immutable.com",
+        "request": {"message": "0xdeadbeef", "description": "   "},
+        "env": "sandbox",
+        "post_message": request.post_message(),
+    }
+    assert warnings == [
+        "--description is only whitespace; Link shows it to the user as the reason",
+        "Link presumably signs --message as UTF-8 text, not as the bytes of its hex",
+    ]
+    assert immutable.sign_request_from_options("gm", "Say gm", "mainnet")[1] == []
+    with pytest.raises(BadInputError, match="--message is not valid UTF-8 text"):
+        immutable.sign_request_from_options("\udcff", "d", "mainnet")
+    with pytest.raises(BadInputError, match="--description"):
+        immutable.sign_request_from_options("m", "d" * (MAX_MESSAGE_BYTES + 1), "mainnet")
 
 
 def test_sign_immutable_docstring_states_the_sunset() -> None:

@@ -94,3 +94,39 @@ def test_oversize_stdin_says_over_the_limit(run: Any) -> None:
     assert result.exit_code == 3
     message = json.loads(result.stderr)["error"]["message"]
     assert "over the 1,000,000-byte limit" in message
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def with_nested_field(text: str, depth: int) -> str:
+    """The keystore text with an unknown top-level field nesting ``depth`` arrays."""
+    return text.rstrip()[:-1] + f', "x": {nested(depth)}}}\n'
+
+
+def test_deeply_nested_keystore_is_exit_5_for_every_command(run: Any, keystore_path: Path) -> None:
+    # Valid JSON that nests 500-980 levels once made every loading command exit 70
+    # (a RecursionError while redacting it); deeper than json's own limit was exit 5.
+    connected(run)
+    original = keystore_path.read_text()
+    for depth in (64, 500, 980, 3000):
+        keystore_path.write_text(with_nested_field(original, depth))
+        before = keystore_path.read_bytes()
+        for argv in (
+            ("keystore", "list"),
+            ("keystore", "list", "--json"),
+            ("sign-url", "--redirect-link", "myapp://s", "--message", "hi"),
+        ):
+            result = run(*argv)
+            assert result.exit_code == 5, (depth, argv, result.stderr)
+            assert "Traceback" not in result.stderr
+            assert keystore_path.read_bytes() == before
+
+
+def test_keystore_nesting_at_the_limit_still_loads(run: Any, keystore_path: Path) -> None:
+    connected(run)
+    # The document is one level; 63 arrays under an unknown key make 64 in all.
+    keystore_path.write_text(with_nested_field(keystore_path.read_text(), 63))
+    result = run("keystore", "list")
+    assert result.exit_code == 0, result.stderr

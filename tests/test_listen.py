@@ -28,8 +28,11 @@ import pytest
 
 from tests.conftest import invoke
 from walletsign_cli import listener as listener_module
-from walletsign_cli.errors import BadInputError
+from walletsign_cli.errors import BadInputError, InvalidSignatureError, WalletRejectedError
 from walletsign_cli.listener import Listener, ListenTimeoutError, Page, normalize_path
+from walletsign_cli.protocols import dapp
+from walletsign_cli.protocols.dapp import RedirectResult
+from walletsign_cli.protocols.state import Document
 
 LOOPBACK = "http://127.0.0.1:"
 WAIT = 20.0
@@ -367,7 +370,7 @@ def test_other_host_warns_that_the_phone_must_reach_it(
     run: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Pretend 127.0.0.1 is a LAN address, so nothing ever binds beyond the loopback.
-    monkeypatch.setattr("walletsign_cli.cli.listen.is_loopback", lambda host: False)
+    monkeypatch.setattr("walletsign_cli.listener.is_loopback", lambda host: False)
     result = run("listen", "--link-host", "192.0.2.7", "--timeout", "0.2")
     assert result.exit_code == 3
     assert result.stdout.startswith("http://192.0.2.7:")
@@ -427,6 +430,68 @@ def test_listener_times_out_naming_no_option() -> None:
     assert isinstance(caught.value, BadInputError)
     assert caught.value.message == "no answer reached the redirect link within 0.2 s"
     assert "--" not in str(caught.value)
+
+
+def test_wait_for_answer_names_the_option_that_set_the_timeout() -> None:
+    with Listener(timeout=0.2) as listener, pytest.raises(BadInputError) as caught:
+        listener.wait_for_answer(option="--listen-timeout")
+    assert not isinstance(caught.value, ListenTimeoutError)
+    assert caught.value.message == (
+        "--listen-timeout: no answer reached the redirect link within 0.2 s"
+    )
+    assert caught.value.hint == (
+        "open the deeplink on the phone sooner, or pass a larger --listen-timeout"
+    )
+
+
+def test_page_for_each_outcome() -> None:
+    approved = RedirectResult(status="approved", method="signMessage", verified=True)
+    assert listener_module.page_for(approved).title == "approved"
+    approved.verified = False
+    assert listener_module.page_for(approved).title == "signature does not verify"
+    rejected = RedirectResult(status="rejected", error_name="User Rejected Request")
+    assert listener_module.page_for(rejected).title == "rejected: User Rejected Request"
+    rejected.error_message = "no thanks"
+    assert listener_module.page_for(rejected).title == "rejected: no thanks"
+    rejected.error_message = rejected.error_name = None
+    assert listener_module.page_for(rejected).title == "rejected: the wallet refused"
+    page_for_error = listener_module.page_for_error
+    assert page_for_error(WalletRejectedError("denied")).title == "rejected: denied"
+    assert page_for_error(InvalidSignatureError("bad")).title == "signature does not verify"
+    assert page_for_error(BadInputError("garbled")).title == "could not decode"
+
+
+def test_exposure_warnings() -> None:
+    warnings = listener_module.exposure_warnings
+    assert warnings("127.0.0.1", None) == warnings("localhost", None) == warnings("::1", None) == []
+    (lan,) = warnings("192.0.2.7", None)
+    assert lan.startswith("listening on 192.0.2.7: the phone must reach this address")
+    wildcard = warnings("0.0.0.0", None)  # noqa: S104 - a host name, never bound here
+    assert len(wildcard) == 2 and "which a phone cannot open" in wildcard[1]
+    assert len(warnings("::", "192.0.2.7")) == 1
+
+
+@pytest.mark.parametrize(
+    ("outcome", "title"),
+    [
+        ("?errorCode=4001&errorMessage=nope", "rejected: nope"),
+        ("?garbage=1", "could not decode"),
+    ],
+)
+def test_answer_replies_the_page_of_the_outcome(outcome: str, title: str) -> None:
+    replies: list[Reply] = []
+    decoded: list[dapp.RedirectResult] = []
+    with Listener(timeout=WAIT) as listener:
+        sender = threading.Thread(
+            target=lambda: replies.append(http(listener.redirect_link + outcome)), daemon=True
+        )
+        sender.start()
+        url = listener.wait()
+        with contextlib.suppress(BadInputError):
+            decoded.append(listener.answer(url, lambda answer: dapp.answer(answer, Document())[0]))
+        sender.join(timeout=WAIT)
+    assert replies and f"<h1>{title}</h1>" in replies[0].body
+    assert len(decoded) == (1 if title.startswith("rejected") else 0)
 
 
 def test_listener_imports_neither_click_nor_the_cli() -> None:
@@ -507,11 +572,16 @@ def test_listen_checks_key_and_session_before_waiting(run: Any) -> None:
     assert "--session" in result.stderr
 
 
-def test_listen_timeout_defaults_agree() -> None:
-    from walletsign_cli.cli.listen_flow import DEFAULT_LISTEN_TIMEOUT
-    from walletsign_cli.listener import DEFAULT_TIMEOUT
+def test_listen_defaults_agree() -> None:
+    # --listen-timeout and --listen-host default to what walletsign listen uses.
+    from walletsign_cli.cli import connect_url, listen, sign_url
+    from walletsign_cli.listener import DEFAULT_HOST, DEFAULT_TIMEOUT
 
-    assert DEFAULT_LISTEN_TIMEOUT == DEFAULT_TIMEOUT
+    served = {param.name: param.default for param in listen.command.params}
+    assert (served["timeout"], served["host"]) == (DEFAULT_TIMEOUT, DEFAULT_HOST)
+    for command in (connect_url.command, sign_url.command):
+        given = {param.name: param.default for param in command.params}
+        assert (given["listen_timeout"], given["listen_host"]) == (DEFAULT_TIMEOUT, DEFAULT_HOST)
 
 
 def test_listen_timeout_names_the_option_that_set_it(run: Any) -> None:

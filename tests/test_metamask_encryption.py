@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from tests.conftest import load_vector
 from walletsign_cli.core import metamask
 from walletsign_cli.core.box import X25519KeyPair
-from walletsign_cli.errors import BadInputError, DecryptionError
+from walletsign_cli.errors import BadInputError, DecryptionError, UsageError
+from walletsign_cli.protocols import eth_encryption
 
 VECTORS: dict[str, Any] = load_vector("metamask_encryption.json")
 CASES: list[dict[str, Any]] = VECTORS["cases"]
@@ -343,3 +344,55 @@ def test_help_mentions_deprecation_and_examples(run: Any, name: str) -> None:
     assert result.exit_code == 0
     assert "deprecated" in result.stdout
     assert "Examples:" in result.stdout
+
+
+# -- the inputs of encrypt and decrypt (protocols.eth_encryption) ------------------------------
+
+
+def test_option_rules_of_encrypt_and_decrypt() -> None:
+    eth_encryption.check_encrypt_options("m", None)
+    eth_encryption.check_encrypt_options(None, "f")
+    for message, message_file in (("m", "f"), (None, None)):
+        with pytest.raises(UsageError, match="exactly one of --message or --message-file"):
+            eth_encryption.check_encrypt_options(message, message_file)
+    eth_encryption.check_decrypt_options("-", "00", None)
+    with pytest.raises(UsageError, match="exactly one of --private-key or --private-key-file"):
+        eth_encryption.check_decrypt_options("f", None, None)
+    with pytest.raises(UsageError, match="cannot both be read from stdin"):
+        eth_encryption.check_decrypt_options("-", None, "-")
+
+
+def test_public_key_is_32_bytes_of_base64() -> None:
+    raw = eth_encryption.parse_public_key(f"  {SATOSHI['public_key']}\n")
+    assert metamask.b64encode(raw) == SATOSHI["public_key"]
+    with pytest.raises(BadInputError, match="looks like hex"):
+        eth_encryption.parse_public_key("0x" + "00" * 32)
+    with pytest.raises(BadInputError, match="must be 32 bytes of base64, got 3 bytes"):
+        eth_encryption.parse_public_key("AAAA")
+
+
+def test_private_key_errors_never_echo_the_key() -> None:
+    key = SATOSHI["private_key"]
+    assert eth_encryption.parse_private_key(f"0x{key}\n", "--private-key").hex() == key
+    with pytest.raises(BadInputError) as caught:
+        eth_encryption.parse_private_key(key[:-1] + "g", "--private-key-file")
+    assert caught.value.message.startswith("--private-key-file is not a 32-byte hex private key")
+    assert key[:16] not in caught.value.message and key[:16] not in (caught.value.hint or "")
+
+
+def test_encrypt_text_then_decrypt_document_round_trip() -> None:
+    recipient = metamask.b64decode(SATOSHI["public_key"], name="key")
+    secret = bytes.fromhex(SATOSHI["private_key"])
+    for pad in (False, True):
+        encrypted, size = eth_encryption.encrypt_text(recipient, "héllo", pad=pad)
+        assert size == len("héllo".encode())
+        document = json.dumps(encrypted.to_json()).encode()
+        opened = eth_encryption.decrypt_document(document, secret)
+        assert (opened.plaintext, opened.padded) == ("héllo", pad)
+    with pytest.raises(BadInputError, match="--message is not valid UTF-8 text"):
+        eth_encryption.encrypt_text(recipient, "\udcff", pad=False)
+    with pytest.raises(BadInputError, match=r"^FILE is not UTF-8 JSON$"):
+        eth_encryption.decrypt_document(b"\xff", secret)
+    assert eth_encryption.file_text(b"text") == "text"
+    with pytest.raises(BadInputError, match="--message-file is not UTF-8 text"):
+        eth_encryption.file_text(b"\xff")

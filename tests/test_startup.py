@@ -38,6 +38,10 @@ HEAVY = (
     "email",
     "importlib.metadata",
     "decimal",
+    # Cheap alone, but each costs about 2% of a start-up: JSON is loaded by the first
+    # --json document (core.encoding), and these paths' value types are plain classes.
+    "json",
+    "dataclasses",
 )
 # ``--version`` needs none of the crypto and no command module (the root table is lazy).
 VERSION_ALSO = (

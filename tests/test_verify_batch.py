@@ -16,6 +16,7 @@ from walletsign_cli.cli import verify_batch
 from walletsign_cli.cli.verify_batch import read_blocks, verify_stream
 from walletsign_cli.core import base58, ed25519
 from walletsign_cli.core.ed25519 import Ed25519SigningKey
+from walletsign_cli.errors import BadInputError
 from walletsign_cli.protocols import batch, siws
 from walletsign_cli.protocols.jobs import Defaults, JobResult
 
@@ -181,8 +182,8 @@ def test_job_blocks_scale_with_the_file(tmp_path: Path) -> None:
     assert verify_batch._job_block_bytes(io.BytesIO(b""), 2) == verify_batch.JOB_BLOCK_BYTES
 
 
-def test_jobs_must_be_positive(run: Any) -> None:
-    assert run("verify", "--batch", "-", "--jobs", "0", input="").exit_code in (2, 3)
+def test_jobs_must_not_be_negative(run: Any) -> None:
+    assert run("verify", "--batch", "-", "--jobs", "-1", input="").exit_code in (2, 3)
 
 
 def test_other_schemes_and_ethereum_lines(run: Any, tmp_path: Path) -> None:
@@ -393,3 +394,74 @@ def test_portable_libsodium_fallback_gives_the_same_results(
     assert portable.exit_code == fast.exit_code == 1
     assert portable.stdout == fast.stdout
     assert sum(d["valid"] for d in results(portable.stdout)) == 20
+
+
+def test_a_deeply_nested_line_is_malformed_and_the_others_still_answered(
+    run: Any, tmp_path: Path
+) -> None:
+    # A 980-deep id once aborted the whole run (exit 70, no results for the other lines).
+    deep = "[" * 980 + "]" * 980
+    lines = [
+        signed_line(0),
+        '{"id": ' + deep + ', "public_key": "x", "signature": "y", "message": "m"}',
+        signed_line(0, id=json.loads("[[[1]]]")),
+        signed_line(2),
+    ]
+    result = run("verify", "--batch", write_lines(tmp_path, lines))
+    assert result.exit_code == 3, result.stderr
+    docs = results(result.stdout)
+    assert [d["line"] for d in docs] == [1, 2, 3, 4]
+    assert docs[1]["error"] == "line is JSON nested too deeply"
+    assert docs[1]["id"] is None
+    assert [docs[0]["valid"], docs[2]["valid"], docs[3]["valid"]] == [True, True, True]
+    assert docs[2]["id"] == [[[1]]]
+
+
+def test_an_unreadable_batch_input_is_exit_3(run: Any, tmp_path: Path) -> None:
+    for jobs in ("1", "2"):
+        result = run("verify", "--batch", str(tmp_path), "--jobs", jobs)
+        assert result.exit_code == 3, result.stderr
+        assert "--batch: cannot read" in result.stderr
+
+
+def test_a_read_error_mid_stream_is_exit_3_and_keeps_written_results() -> None:
+    class Failing(io.BytesIO):
+        def __init__(self) -> None:
+            super().__init__((signed_line(0) + "\n").encode())
+            self.calls = 0
+
+        def read(self, size: int | None = -1) -> bytes:
+            self.calls += 1
+            if self.calls > 1:
+                raise OSError(5, "Input/output error")
+            return super().read(size)
+
+        read1 = read
+
+    written: list[str] = []
+    with pytest.raises(BadInputError, match="Input/output error"):
+        verify_stream(Failing(), written.append, Defaults())
+    assert len(written) == 1 and json.loads(written[0])["valid"] is True
+
+
+@pytest.mark.parametrize(
+    ("requested", "cpus", "expected"),
+    [(0, 8, (8, None)), (1, 8, (1, None)), (8, 8, (8, None)), (0, None, (1, None))],
+)
+def test_worker_count_uses_the_cpus(
+    requested: int, cpus: int | None, expected: tuple[int, str | None]
+) -> None:
+    assert verify_batch.worker_count(requested, cpus) == expected
+
+
+def test_a_huge_jobs_is_capped_with_a_note(run: Any, tmp_path: Path) -> None:
+    assert verify_batch.worker_count(999999, 2) == (
+        2,
+        "--jobs 999999 capped at 2, the number of CPUs",
+    )
+    path = write_lines(tmp_path, [signed_line(i) for i in range(3)])
+    result = run("verify", "--batch", path, "--jobs", "999999")
+    assert result.exit_code == 0, result.stderr
+    assert "capped at" in result.stderr
+    assert [d["valid"] for d in results(result.stdout)] == [True, True, True]
+    assert run("verify", "--batch", path, "--jobs", "0").exit_code == 0

@@ -203,7 +203,7 @@ def disconnect_url(
 
 
 def decode_answer(
-    store: Keystore,
+    store: Keystore | Callable[[], Keystore],
     url: str | deeplink.Redirect,
     *,
     key: str | None = None,
@@ -216,7 +216,8 @@ def decode_answer(
     removes it.
 
     A wallet error or a signature that does not verify is a result (``.status``,
-    ``.verified``, ``.exit_code``), not an exception.
+    ``.verified``, ``.exit_code``), not an exception. ``store`` may be a function that opens
+    the keystore: it is called only when the answer needs it (a wallet error never does).
     """
     if isinstance(url, deeplink.Redirect):
         redirect = url
@@ -225,6 +226,8 @@ def decode_answer(
         redirect = dapp.read_redirect(url, key=key, session=session)
     if redirect.kind == "error":
         return dapp.rejection(redirect)  # a wallet error never opens the keystore
+    if not isinstance(store, Keystore):
+        store = store()
     if not save:
         result, _ = dapp.answer(redirect, store.load(), key=key, session=session)
         result.saved = False

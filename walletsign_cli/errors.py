@@ -8,6 +8,7 @@ never prints. Each class also subclasses the builtin a Python caller would expec
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Any
 
 
 class ExitCode(IntEnum):
@@ -41,6 +42,13 @@ class WalletsignError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+class UsageError(WalletsignError, ValueError):
+    """Options that do not go together, or one that is missing (exit 2, as click's own)."""
+
+    exit_code = ExitCode.USAGE
+    error_type = "usage"
 
 
 class BadInputError(WalletsignError, ValueError):
@@ -102,3 +110,19 @@ class InternalError(WalletsignError):
 
     exit_code = ExitCode.INTERNAL
     error_type = "internal"
+
+
+def error_document(code: int, kind: str, message: str, hint: str | None) -> dict[str, Any]:
+    """The ``--json`` error on stderr: ``{"error": {type, message, exit_code[, hint]}}``."""
+    document: dict[str, Any] = {"type": kind, "message": message, "exit_code": int(code)}
+    if hint:
+        document["hint"] = hint
+    return {"error": document}
+
+
+def internal_message(exc: BaseException) -> str:
+    """What a bug says (its type only: the text of an unexpected error may hold a secret)."""
+    return (
+        f"internal error ({type(exc).__name__}); this is a bug in walletsign, "
+        "please report it with the command you ran (without secrets)"
+    )

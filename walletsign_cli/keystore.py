@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from walletsign_cli.core import sealing
+from walletsign_cli.core.encoding import MAX_JSON_DEPTH, too_deep
 from walletsign_cli.core.sealing import Sealer
 from walletsign_cli.errors import BadInputError, DecryptionError, KeystoreError
 from walletsign_cli.protocols.state import VERSION, Document
@@ -197,6 +198,12 @@ class Keystore:
                 f"keystore {self.path} is not valid JSON; it was left untouched",
                 hint="restore it from a backup, or point --keystore at another file",
             ) from None
+        if too_deep(data):
+            raise KeystoreError(
+                f"keystore {self.path} nests deeper than {MAX_JSON_DEPTH} levels; "
+                "it was left untouched",
+                hint="restore it from a backup, or point --keystore at another file",
+            )
         if not isinstance(data, dict):
             raise KeystoreError(f"keystore {self.path} is not a JSON object; left untouched")
         if not _is_unicode(data):

@@ -29,6 +29,7 @@ import secrets
 import socket
 import socketserver
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
@@ -36,8 +37,15 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
-from walletsign_cli.errors import BadInputError
+from walletsign_cli.errors import (
+    BadInputError,
+    ExitCode,
+    InvalidSignatureError,
+    WalletRejectedError,
+    WalletsignError,
+)
 from walletsign_cli.limits import MAX_URL_CHARS
+from walletsign_cli.protocols.dapp.result import RedirectResult
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PATH = "/cb"
@@ -107,6 +115,27 @@ def received_page() -> Page:
     return Page("received", "The answer reached walletsign. See the terminal.")
 
 
+def page_for(result: RedirectResult) -> Page:
+    """The page for a decoded answer, by its exit code."""
+    code = result.exit_code
+    if code == ExitCode.OK:
+        return approved_page()
+    if code == ExitCode.WALLET_REJECTED:
+        return rejected_page(result.error_message or result.error_name or "the wallet refused")
+    if code == ExitCode.INVALID_SIGNATURE:
+        return unverified_page()
+    return undecodable_page()
+
+
+def page_for_error(exc: WalletsignError) -> Page:
+    """The page for an answer whose decoding raised ``exc``."""
+    if isinstance(exc, WalletRejectedError):
+        return rejected_page(exc.message)
+    if isinstance(exc, InvalidSignatureError):
+        return unverified_page()
+    return undecodable_page()
+
+
 def normalize_path(suffix: str) -> str:
     """``--path`` as a clean ``/a/b`` suffix (unreserved URL characters only)."""
     text = suffix if suffix.startswith("/") else "/" + suffix
@@ -136,6 +165,23 @@ def is_wildcard(host: str) -> bool:
         return ipaddress.ip_address(host).is_unspecified
     except ValueError:
         return False
+
+
+def exposure_warnings(host: str, link_host: str | None) -> list[str]:
+    """What to tell the user about serving on ``host``: who can reach it, and whether a phone
+    can open the link it shows."""
+    if is_loopback(host):
+        return []
+    found = [
+        f"listening on {host}: the phone must reach this address, which needs the "
+        "same network; anyone there who learns the link can answer it"
+    ]
+    if is_wildcard(host) and link_host is None:
+        found.append(
+            f"the link shows {host}, which a phone cannot open: replace it with this "
+            "machine's LAN address, or pass --host LAN_IP (or --link-host LAN_IP)"
+        )
+    return found
 
 
 def _url_host(host: str) -> str:
@@ -304,6 +350,30 @@ class Listener:
             self._server.timeout = remaining
             self._server.handle_request()
         return self.pending_url
+
+    def wait_for_answer(self, *, option: str) -> str:
+        """:meth:`wait`, its timeout named as the ``option`` that set it (exit 3)."""
+        try:
+            return self.wait()
+        except ListenTimeoutError as exc:
+            raise BadInputError(
+                f"{option}: {exc.message}",
+                hint=f"open the deeplink on the phone sooner, or pass a larger {option}",
+            ) from None
+
+    def answer(self, url: str, decode: Callable[[str], RedirectResult]) -> RedirectResult:
+        """``decode(url)``, and the page its outcome calls for sent to the phone: approved,
+        rejected, not verified, or (for any error, re-raised) could not decode."""
+        page = undecodable_page()
+        try:
+            result = decode(url)
+            page = page_for(result)
+            return result
+        except WalletsignError as exc:
+            page = page_for_error(exc)
+            raise
+        finally:
+            self.reply(page)
 
     def reply(self, page: Page) -> None:
         """Send ``page`` to the connection that brought the answer, and close it."""

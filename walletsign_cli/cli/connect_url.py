@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import click
 
 from walletsign_cli import api
@@ -16,9 +19,10 @@ from walletsign_cli.cli.listen_flow import (
     start_listener,
 )
 from walletsign_cli.cli.output import json_option, note
-from walletsign_cli.cli.render import present_request
-from walletsign_cli.cli.session import QrBeforeSave, request_tables
+from walletsign_cli.cli.render import QrBeforeSave, present_request
 from walletsign_cli.protocols import deeplink
+from walletsign_cli.protocols.dapp.options import check_connect_options
+from walletsign_cli.protocols.dapp.report import request_tables
 
 
 @click.command(
@@ -92,60 +96,28 @@ def command(
           --app-url https://example.com --redirect-link myapp://onConnect --json
       walletsign connect-url --wallet phantom --app-url https://example.com --listen --qr
     """
-    if wallet is None and base_url is None:
-        raise click.UsageError("missing option '--wallet' (or give --base-url)")
-    listener = start_listener(listen, redirect_link, listen_host, listen_port, listen_timeout)
-    if listener is not None:
-        redirect_link = listener.redirect_link
-    assert redirect_link is not None  # noqa: S101 - start_listener refuses neither
-    _build_and_show(
-        env,
-        wallet=wallet,
-        app_url=app_url,
-        redirect_link=redirect_link,
-        cluster=cluster,
-        key=key,
-        base_url=base_url,
-        qr=qr,
-        qr_file=qr_file,
-    )
+    check_connect_options(wallet, base_url)
+    listener, redirect_link = start_listener()
+    _build_and_show(env, click.get_current_context().params, redirect_link)
     if listener is not None:
         await_answer(env, listener, key=key, session=None)
 
 
-def _build_and_show(
-    env: Environment,
-    *,
-    wallet: str | None,
-    app_url: str,
-    redirect_link: str,
-    cluster: str,
-    key: str,
-    base_url: str | None,
-    qr: bool,
-    qr_file: str | None,
-) -> None:
-    """Plan and save in one keystore transaction (the QR file first), then print."""
-    store = env.keystore()
-    qr_code = QrBeforeSave(qr, qr_file)
+def _build_and_show(env: Environment, given: Mapping[str, Any], redirect_link: str) -> None:
+    """Plan and save in one keystore transaction (the QR file first), then print. ``given``
+    is the command's parameters."""
+    store, key = env.keystore(), given["key"]
+    qr_code = QrBeforeSave(given["qr"], given["qr_file"])
     plan = api.connect_url(
         store,
-        wallet=wallet,
-        app_url=app_url,
+        wallet=given["wallet"],
+        app_url=given["app_url"],
         redirect_link=redirect_link,
-        cluster=cluster,
+        cluster=given["cluster"],
         key=key,
-        base_url=base_url,
+        base_url=given["base_url"],
         before_save=qr_code,
     )
     if plan.created:
         note(f"created dapp key {key!r} ({plan.keypair.public}) in {store.path}")
-    present_request(
-        env,
-        plan.to_json(),
-        tables=request_tables(plan.request),
-        warnings=plan.warnings(),
-        qr=qr_code.code,
-        draw_qr=qr,
-        qr_file=qr_file,
-    )
+    present_request(env, plan, tables=request_tables(plan.request), qr_code=qr_code)

@@ -9,15 +9,13 @@ the resolved value instead of scanning argv. Nothing below ``cli/`` looks at cli
 
 from __future__ import annotations
 
-import math
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from walletsign_cli.errors import KeystoreError
+from walletsign_cli.settings import parse_lock_timeout, read_passphrase_file
 
 if TYPE_CHECKING:
     from walletsign_cli.keystore import Keystore
@@ -34,19 +32,34 @@ def _env_flag(name: str) -> bool:
     return os.environ.get(name, "") not in ("", "0")
 
 
-@dataclass
 class Environment:
     """Global options and what the process environment says, resolved once.
 
     ``as_json`` starts False and is set when a command's ``--json`` is parsed; the error
-    handler reads it after the command has run (or failed).
+    handler reads it after the command has run (or failed). (A plain class: a dataclass
+    compiles its methods at import, and every command's start-up imports this module.)
     """
 
-    keystore_option: str | None = None
-    passphrase_file: str | None = None
-    no_color: bool = False
-    debug: bool = False
-    as_json: bool = False
+    __slots__ = ("as_json", "debug", "keystore_option", "no_color", "passphrase_file")
+
+    def __init__(
+        self,
+        keystore_option: str | None = None,
+        passphrase_file: str | None = None,
+        no_color: bool = False,
+        debug: bool = False,
+        as_json: bool = False,
+    ) -> None:
+        self.keystore_option = keystore_option
+        self.passphrase_file = passphrase_file
+        self.no_color = no_color
+        self.debug = debug
+        self.as_json = as_json
+
+    def __repr__(self) -> str:
+        # No passphrase is held here, only the file's name: safe to show.
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"Environment({fields})"
 
     @classmethod
     def from_process(cls) -> Environment:
@@ -80,34 +93,13 @@ class Environment:
         if self.passphrase_file is None:
             value = os.environ.get(ENV_PASSPHRASE)
             return value.encode("utf-8") if value else None
-        try:
-            with open(self.passphrase_file, "rb") as handle:  # noqa: PTH123 - user path
-                first = handle.read(64 * 1024).split(b"\n", 1)[0].removesuffix(b"\r")
-        except OSError as exc:
-            raise KeystoreError(
-                f"--passphrase-file: cannot read {self.passphrase_file}: {exc.strerror}"
-            ) from None
-        if not first:
-            raise KeystoreError(
-                f"--passphrase-file: {self.passphrase_file} starts with an empty line"
-            )
-        return first
+        return read_passphrase_file(self.passphrase_file)
 
 
 def lock_timeout() -> float:
     """``$WALLETSIGN_LOCK_TIMEOUT`` in seconds (default 10); anything else is exit 5."""
     raw = os.environ.get(ENV_LOCK_TIMEOUT)
-    try:
-        value = float(raw) if raw else DEFAULT_LOCK_TIMEOUT
-    except ValueError:
-        value = math.nan
-    # nan or inf would wait forever; a negative wait is a typo.
-    if not (math.isfinite(value) and value >= 0):
-        raise KeystoreError(
-            f"{ENV_LOCK_TIMEOUT} is not a number of seconds: {raw!r}",
-            hint=f"for example {ENV_LOCK_TIMEOUT}=30",
-        )
-    return value
+    return parse_lock_timeout(raw, name=ENV_LOCK_TIMEOUT, default=DEFAULT_LOCK_TIMEOUT)
 
 
 pass_env = click.make_pass_decorator(Environment)

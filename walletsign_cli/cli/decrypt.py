@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import re
-import sys
-
 import click
 
 from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.inputs import read_file_bytes
 from walletsign_cli.cli.output import emit_json, json_option, note
-from walletsign_cli.core import metamask
-from walletsign_cli.errors import BadInputError
+from walletsign_cli.cli.render import stdout_is_terminal
 from walletsign_cli.limits import MAX_PAYLOAD_BYTES
-
-_PRIVATE_KEY = re.compile(r"(?:0[xX])?([0-9a-fA-F]{64})")
+from walletsign_cli.protocols import eth_encryption
 
 
 @click.command(
@@ -57,48 +52,24 @@ def command(
           | walletsign decrypt --private-key-file key.hex -
       walletsign decrypt --private-key-file - note.enc.json --json < key.hex
     """
-    if (private_key is None) == (private_key_file is None):
-        raise click.UsageError("give exactly one of --private-key or --private-key-file")
-    if file == "-" and private_key_file == "-":
-        raise click.UsageError("FILE and --private-key-file cannot both be read from stdin")
+    eth_encryption.check_decrypt_options(file, private_key, private_key_file)
 
     if private_key_file is not None:
         key_bytes = read_file_bytes(private_key_file, 4096, "--private-key-file")
-        secret = _parse_private_key(key_bytes.decode("ascii", "replace"), "--private-key-file")
+        secret = eth_encryption.parse_private_key(
+            key_bytes.decode("ascii", "replace"), "--private-key-file"
+        )
     else:
         assert private_key is not None  # noqa: S101 - checked above
-        secret = _parse_private_key(private_key, "--private-key")
+        secret = eth_encryption.parse_private_key(private_key, "--private-key")
 
     raw = read_file_bytes(file, MAX_PAYLOAD_BYTES, "FILE")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise BadInputError("FILE is not UTF-8 JSON") from None
-    encrypted = metamask.parse_encrypted(text)
-    result = metamask.decrypt_any(encrypted, secret)
+    result = eth_encryption.decrypt_document(raw, secret)
 
     if as_json:
         emit_json({"plaintext": result.plaintext, "padded": result.padded})
         return
-    ends_line = result.plaintext.endswith("\n") or not _stdout_is_terminal()
+    ends_line = result.plaintext.endswith("\n") or not stdout_is_terminal()
     click.echo(result.plaintext, nl=not ends_line)
     if result.padded:
         note("opened eth-sig-util's padded (encryptSafely) form")
-
-
-def _parse_private_key(text: str, name: str) -> bytes:
-    # Never echo any of it back: it is the user's Ethereum private key.
-    match = _PRIVATE_KEY.fullmatch(text.strip())
-    if match is None:
-        raise BadInputError(
-            f"{name} is not a 32-byte hex private key (64 hex digits, 0x optional)",
-            hint="this is the Ethereum private key whose encryption key the sender used",
-        )
-    return bytes.fromhex(match.group(1))
-
-
-def _stdout_is_terminal() -> bool:
-    try:
-        return sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        return False

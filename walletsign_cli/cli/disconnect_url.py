@@ -52,13 +52,5 @@ def command(
       walletsign disconnect-url --redirect-link myapp://onDisconnect
       walletsign disconnect-url --redirect-link myapp://onDisconnect --session solflare --json
     """
-    send_request(
-        env,
-        dapp.DISCONNECT,
-        session_name=session_name,
-        wallet=wallet,
-        base_url=base_url,
-        redirect_link=redirect_link,
-        qr=qr,
-        qr_file=qr_file,
-    )
+    given = click.get_current_context().params
+    send_request(env, dapp.DISCONNECT, given, redirect_link=redirect_link)

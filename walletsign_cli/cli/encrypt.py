@@ -10,9 +10,8 @@ from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.inputs import read_file_bytes
 from walletsign_cli.cli.output import emit, json_option, note
-from walletsign_cli.core import metamask
-from walletsign_cli.errors import BadInputError
-from walletsign_cli.limits import MAX_MESSAGE_BYTES, check_size
+from walletsign_cli.limits import MAX_MESSAGE_BYTES
+from walletsign_cli.protocols import eth_encryption
 
 
 @click.command(
@@ -65,45 +64,17 @@ def command(
       walletsign encrypt --public-key KEY --message-file note.txt --pad > note.enc.json
       echo -n secret | walletsign encrypt --public-key KEY --message-file - --json
     """
-    if (message is None) == (message_file is None):
-        raise click.UsageError("give exactly one of --message or --message-file")
-    recipient = _parse_public_key(public_key)
+    eth_encryption.check_encrypt_options(message, message_file)
+    recipient = eth_encryption.parse_public_key(public_key)
     if message_file is not None:
         raw = read_file_bytes(message_file, MAX_MESSAGE_BYTES, "--message-file")
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise BadInputError(
-                "--message-file is not UTF-8 text (eth_decrypt only returns text)"
-            ) from None
+        text = eth_encryption.file_text(raw)
     else:
         assert message is not None  # noqa: S101 - checked above
         text = message
-    try:
-        plaintext = text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise BadInputError("--message is not valid UTF-8 text") from None
-    check_size(len(plaintext), MAX_MESSAGE_BYTES, "--message")
-
-    if pad:
-        encrypted = metamask.encrypt_safely(recipient, text)
-    else:
-        encrypted = metamask.encrypt(recipient, plaintext)
+    encrypted, size = eth_encryption.encrypt_text(recipient, text, pad=pad)
     # JSON.stringify form on one line: the artefact, in text mode and with --json alike.
     emit(json.dumps(encrypted.to_json(), separators=(",", ":")))
     if not as_json:
         form = "padded (encryptSafely)" if pad else "unpadded"
-        note(f"encrypted {len(plaintext):,} bytes to {public_key.strip()}, {form}")
-
-
-def _parse_public_key(text: str) -> bytes:
-    body = text.strip()
-    if body[:2] in ("0x", "0X"):
-        raise BadInputError(
-            "--public-key looks like hex; it must be the base64 x25519 key",
-            hint="eth_getEncryptionPublicKey and link.getPublicKey return 44 base64 characters",
-        )
-    raw = metamask.b64decode(body, name="--public-key")
-    if len(raw) != 32:
-        raise BadInputError(f"--public-key must be 32 bytes of base64, got {len(raw)} bytes")
-    return raw
+        note(f"encrypted {size:,} bytes to {public_key.strip()}, {form}")

@@ -6,8 +6,8 @@ Each command names its option groups once, in its decorator::
 
 Options are listed under their heading in the order the mapping gives; an option no group
 names (``--help`` among them) lands under a final "Options" heading, so a new option is never
-hidden from ``--help``. Only click is imported here: every command module imports this at
-start-up.
+hidden from ``--help``. Only click, the errors and the text helpers are imported here: every
+command module imports this at start-up.
 """
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import click
+
+from walletsign_cli.errors import UsageError
+from walletsign_cli.text import by_heading
 
 OTHER = "Options"
 """The heading of the options no group names (always last)."""
@@ -33,22 +36,12 @@ def grouped_options(
     command: click.Command, ctx: click.Context, groups: Mapping[str, Sequence[str]]
 ) -> list[tuple[str, list[tuple[str, str]]]]:
     """``(heading, help records)`` in display order; empty headings are left out."""
-    sections: dict[str, list[tuple[str, str]]] = {heading: [] for heading in groups}
-    sections.setdefault(OTHER, [])
-    where = {flag: heading for heading, flags in groups.items() for flag in flags}
-    for param in command.get_params(ctx):
-        if not isinstance(param, click.Option):
-            continue
-        record = param.get_help_record(ctx)
-        if record is None:
-            continue
-        heading = next((where[o] for o in param.opts if o in where), OTHER)
-        sections[heading].append(record)
-    other = sections.pop(OTHER)
-    ordered = [(heading, rows) for heading, rows in sections.items() if rows]
-    if other:
-        ordered.append((OTHER, other))
-    return ordered
+    records = [
+        (param.opts, record)
+        for param in command.get_params(ctx)
+        if isinstance(param, click.Option) and (record := param.get_help_record(ctx)) is not None
+    ]
+    return by_heading(records, groups, OTHER)
 
 
 def write_sections(
@@ -91,6 +84,14 @@ class HelpCommand(click.Command):
         except click.UsageError:
             _resolve_json_leniently(self, ctx, args)
             raise
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; an option rule the engine enforces fails as click's usage errors do
+        (exit 2, with the usage line)."""
+        try:
+            return super().invoke(ctx)
+        except UsageError as exc:
+            raise click.UsageError(exc.message, ctx) from None
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The options, one section per heading."""

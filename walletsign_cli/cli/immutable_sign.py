@@ -10,9 +10,7 @@ from __future__ import annotations
 import json
 
 from walletsign_cli.cli.output import emit, emit_json, note, warn
-from walletsign_cli.errors import BadInputError
-from walletsign_cli.limits import MAX_MESSAGE_BYTES, check_size
-from walletsign_cli.protocols.immutable import build_sign_request
+from walletsign_cli.protocols.immutable import sign_request_from_options
 
 
 def sign_immutable(
@@ -26,43 +24,11 @@ def sign_immutable(
     Both fields must be non-empty (Link's NonEmptyString), and Immutable X's own
     key-derivation and key-linking texts are refused (exit 3) as Link refuses them.
     """
-    if message is None:
-        raise BadInputError(
-            "--message is required with --wallet immutable",
-            hint="add --message TEXT --description TEXT",
-        )
-    if description is None:
-        raise BadInputError(
-            "--description is required with --wallet immutable",
-            hint="Link shows the description to the user as the reason for the request",
-        )
-    for value, name in ((message, "--message"), (description, "--description")):
-        try:
-            size = len(value.encode("utf-8"))
-        except UnicodeEncodeError:
-            raise BadInputError(f"{name} is not valid UTF-8 text") from None
-        check_size(size, MAX_MESSAGE_BYTES, name)
-
-    request = build_sign_request(
-        message, description, env=env, message_name="--message", description_name="--description"
-    )
-    if not description.strip():
-        warn("--description is only whitespace; Link shows it to the user as the reason")
-    if message.startswith(("0x", "0X")):
-        # research/ethereum.md §2: ethers signMessage(string) signs UTF-8, not the hex bytes.
-        warn("Link presumably signs --message as UTF-8 text, not as the bytes of its hex")
-
+    request, warnings = sign_request_from_options(message, description, env)
+    for text in warnings:
+        warn(text)
     if as_json:
-        emit_json(
-            {
-                "wallet": "immutable",
-                "method": "sign",
-                "link_url": request.link_url,
-                "request": request.params(),
-                "env": request.env,
-                "post_message": request.post_message(),
-            }
-        )
+        emit_json(request.to_json())
         return
     emit(request.link_url)
     emit(json.dumps(request.post_message(), ensure_ascii=False))

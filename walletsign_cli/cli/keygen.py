@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
+from walletsign_cli import inventory
 from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.inputs import read_text_arg
 from walletsign_cli.cli.output import emit, emit_json, json_option, note, warn
 from walletsign_cli.core.box import X25519KeyPair
-from walletsign_cli.errors import BadInputError, KeystoreError
-from walletsign_cli.protocols.state import KeyEntry, check_name, now_iso
+from walletsign_cli.protocols.state import check_name
 
 
 @click.command(
@@ -54,28 +54,14 @@ def command(
     check_name(name)
     keypair = new_keypair(secret_key)
     store = env.keystore()
-    with store.transaction() as txn:
-        doc = txn.document
-        if name in doc.keys and not force:
-            raise KeystoreError(
-                f"a dapp key named {name!r} already exists in {store.path}",
-                hint="pass --force to replace it (the sessions made with it stop working)",
-            )
-        stale = sorted(
-            session_name for session_name, entry in doc.sessions.items() if entry.dapp_key == name
-        )
-        txn.document = doc.with_key(name, KeyEntry.of(keypair, now_iso()))
-
+    stale = inventory.save_key(store, name, keypair, force=force)
     if stale:
         warn(
             f"replaced dapp key {name!r}; sessions made with it no longer work: "
             f"{', '.join(stale)} (connect again)"
         )
     if as_json:
-        document = {"name": name, "public_key": str(keypair.public), "keystore": str(store.path)}
-        if show_secret:
-            document["secret_key"] = keypair.secret_base58()
-        emit_json(document)
+        emit_json(inventory.key_document(name, keypair, store, show_secret=show_secret))
         return
     emit(str(keypair.public))
     if show_secret:
@@ -85,9 +71,5 @@ def command(
 
 def new_keypair(secret_key: str | None) -> X25519KeyPair:
     """A fresh keypair, or the one ``--secret-key`` (text or ``-`` for stdin) holds."""
-    if secret_key is None:
-        return X25519KeyPair.generate()
-    text = read_text_arg(secret_key, 4096, "--secret-key")
-    if not text:
-        raise BadInputError("--secret-key is empty")
-    return X25519KeyPair.from_base58(text, name="--secret-key")
+    text = None if secret_key is None else read_text_arg(secret_key, 4096, "--secret-key")
+    return inventory.import_keypair(text)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import click
 
+from walletsign_cli import inventory
 from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand, HelpGroup
 from walletsign_cli.cli.output import emit, emit_json, json_option, note, warn
-from walletsign_cli.errors import KeystoreError
 
 
 @click.group(cls=HelpGroup)
@@ -37,33 +34,16 @@ def path_command(env: Environment, as_json: bool) -> None:
       walletsign keystore path
       walletsign --keystore ./ks.json keystore path --json
     """
-    store = env.keystore()
-    exists = store.path.exists() or store.path.is_symlink()
-    problem: str | None = None
-    encrypted: bool | None = None
-    try:
-        encrypted = store.is_encrypted()
-        if exists:
-            store.load_redacted()
-    except KeystoreError as exc:
-        # Where it is matters most when it is broken: report the problem, do not fail.
-        problem = exc.message
+    found = inventory.status(env.keystore())
     if as_json:
-        emit_json(
-            {
-                "keystore": _shown(store.path),
-                "exists": exists,
-                "encrypted": encrypted,
-                "problem": problem,
-            }
-        )
+        emit_json(found)
         return
-    emit(_shown(store.path))
-    if not exists:
+    emit(found["keystore"])
+    if not found["exists"]:
         note("the keystore does not exist yet; keygen or connect-url creates it")
-    elif problem:
-        warn(problem)
-    elif encrypted:
+    elif found["problem"]:
+        warn(found["problem"])
+    elif found["encrypted"]:
         note("its secrets are encrypted under a passphrase")
 
 
@@ -80,39 +60,12 @@ def list_command(env: Environment, as_json: bool) -> None:
       walletsign keystore list
       walletsign keystore list --json | jq '.sessions[].name'
     """
-    store = env.keystore()
-    data = store.load_redacted()
-    listing: dict[str, Any] = {
-        "keystore": _shown(store.path),
-        "encrypted": store.is_encrypted(),
-        "keys": [
-            {"name": name, "public_key": entry.public_key}
-            for name, entry in sorted(data.keys.items())
-        ],
-        "sessions": [
-            {
-                "name": name,
-                "wallet": entry.wallet,
-                "public_key": entry.public_key,
-                "dapp_key": entry.dapp_key,
-            }
-            for name, entry in sorted(data.sessions.items())
-        ],
-        "wallets": [
-            {"name": name, "account_public_key": entry.account_public_key}
-            for name, entry in sorted(data.wallets.items())
-        ],
-        "pending_requests": sum(1 for entry in data.requests.values() if not entry.answered_at),
-    }
+    listing = inventory.listing(env.keystore())
     if as_json:
         emit_json(listing)
         return
-    for section in ("keys", "sessions", "wallets"):
-        click.echo(f"{section}:")
-        for item in listing[section]:
-            details = "  ".join(f"{k}={_text(v)}" for k, v in item.items() if k != "name" and v)
-            click.echo(f"  {_text(item['name'])}  {details}".rstrip())
-    click.echo(f"pending requests: {listing['pending_requests']}")
+    for line in inventory.listing_lines(listing):
+        click.echo(line)
 
 
 @command.command("encrypt", cls=HelpCommand, help_groups={"Output": ["--json"]})
@@ -148,22 +101,10 @@ def decrypt_command(env: Environment, as_json: bool) -> None:
 
 
 def _convert(env: Environment, *, encrypt: bool, as_json: bool) -> None:
-    store = env.keystore()
-    changed = store.convert(encrypt=encrypt)
+    done = inventory.convert(env.keystore(), encrypt=encrypt)
     if as_json:
-        emit_json({"keystore": _shown(store.path), "encrypted": encrypt, "changed": changed})
+        emit_json(done)
         return
-    emit(_shown(store.path))
+    emit(done["keystore"])
     state = "encrypted" if encrypt else "decrypted (plain text, mode 0600)"
-    note(f"the keystore is {state}" if changed else f"the keystore was already {state}")
-
-
-def _shown(path: Path) -> str:
-    # A path from undecodable argv bytes holds surrogates, which no output stream can encode.
-    return click.format_filename(path)
-
-
-def _text(value: Any) -> str:
-    # A hand-edited keystore may hold anything: never let it drive the terminal.
-    text = str(value)
-    return text if text.isprintable() else repr(text)
+    note(f"the keystore is {state}" if done["changed"] else f"the keystore was already {state}")

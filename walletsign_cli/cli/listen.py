@@ -4,14 +4,14 @@ Also the small API that ``connect-url --listen`` and ``sign-url --listen`` use::
 
     with open_listener(host, port, path, timeout) as listener:
         ...build the deeplink with redirect_link=listener.redirect_link, print it...
-        url = wait_for_answer(listener, option="--timeout")
+        url = listener.wait_for_answer(option="--timeout")
         code = finish(env, url, listener=listener, key=..., session=..., no_save=...)
 
 The phone's page reflects the decoded outcome: the listener keeps the answering connection
 open, :func:`finish` decodes in this (the main) thread, where the keystore and click context
-live, and then replies "approved" / "rejected: …" / "could not decode" on that connection
-before returning or re-raising. A connection ``finish`` never answered gets a neutral page
-when the ``with`` block ends.
+live, replies "approved" / "rejected: …" / "could not decode" on that connection
+(:meth:`~walletsign_cli.listener.Listener.answer`), then prints the result or re-raises. A
+connection ``finish`` never answered gets a neutral page when the ``with`` block ends.
 """
 
 from __future__ import annotations
@@ -27,28 +27,14 @@ from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.output import emit, emit_json_line, json_option, note, warn
 from walletsign_cli.cli.redirect_report import report
 from walletsign_cli.cli.session import decode_answer
-from walletsign_cli.errors import (
-    BadInputError,
-    ExitCode,
-    InvalidSignatureError,
-    WalletRejectedError,
-)
 from walletsign_cli.listener import (
     DEFAULT_HOST,
     DEFAULT_PATH,
     DEFAULT_TIMEOUT,
     Listener,
-    ListenTimeoutError,
-    Page,
-    approved_page,
-    is_loopback,
-    is_wildcard,
-    rejected_page,
-    undecodable_page,
-    unverified_page,
+    exposure_warnings,
 )
-from walletsign_cli.protocols.dapp import RedirectResult
-from walletsign_cli.protocols.state import check_name
+from walletsign_cli.protocols.dapp.options import check_decode_options
 
 
 @contextlib.contextmanager
@@ -66,29 +52,10 @@ def open_listener(
     non-loopback ``host`` gets a note on stderr: the phone must reach that address.
     """
     listener = Listener(host, port, path, timeout, link_host=link_host)
-    if not is_loopback(host):
-        warn(
-            f"listening on {host}: the phone must reach this address, which needs the "
-            "same network; anyone there who learns the link can answer it"
-        )
-        if is_wildcard(host) and link_host is None:
-            warn(
-                f"the link shows {host}, which a phone cannot open: replace it with this "
-                "machine's LAN address, or pass --host LAN_IP (or --link-host LAN_IP)"
-            )
+    for text in exposure_warnings(host, link_host):
+        warn(text)
     with listener:
         yield listener
-
-
-def wait_for_answer(listener: Listener, *, option: str) -> str:
-    """``listener.wait()``, its timeout named as the ``option`` that set it (exit 3)."""
-    try:
-        return listener.wait()
-    except ListenTimeoutError as exc:
-        raise BadInputError(
-            f"{option}: {exc.message}",
-            hint=f"open the deeplink on the phone sooner, or pass a larger {option}",
-        ) from None
 
 
 def finish(
@@ -106,30 +73,10 @@ def finish(
     Returns decode-redirect's exit code; its errors are re-raised after the phone got the
     "could not decode" page (or "rejected: …" for a wallet error redirect).
     """
-    page: Page = undecodable_page()
-    try:
-        result = decode_answer(env, url, key=key, session=session, no_save=no_save)
-        code = report(env, result)
-        page = _page_for(code, result)
-        return code
-    except WalletRejectedError as exc:
-        page = rejected_page(exc.message)
-        raise
-    except InvalidSignatureError:
-        page = unverified_page()
-        raise
-    finally:
-        listener.reply(page)
-
-
-def _page_for(code: int, result: RedirectResult) -> Page:
-    if code == ExitCode.OK:
-        return approved_page()
-    if code == ExitCode.WALLET_REJECTED:
-        return rejected_page(result.error_message or result.error_name or "the wallet refused")
-    if code == ExitCode.INVALID_SIGNATURE:
-        return unverified_page()
-    return undecodable_page()
+    result = listener.answer(
+        url, lambda answer: decode_answer(env, answer, key=key, session=session, no_save=no_save)
+    )
+    return report(env, result)
 
 
 @click.command(
@@ -224,7 +171,7 @@ def command(
           --redirect-link http://127.0.0.1:8765/TOKEN/cb --qr
       walletsign listen --host 192.168.1.20 --timeout 600 --json
     """
-    check_decode_options(env, key=key, session=session)
+    check_decode_options(key, session, lambda: env.keystore().load())
     with open_listener(host, port, path, timeout, link_host=link_host) as listener:
         if as_json:
             emit_json_line({"redirect_link": listener.redirect_link})
@@ -234,17 +181,8 @@ def command(
             f"waiting up to {timeout:g} s for the wallet's answer on that link "
             "(pass it as --redirect-link; Ctrl-C to stop)"
         )
-        url = wait_for_answer(listener, option="--timeout")
+        url = listener.wait_for_answer(option="--timeout")
         note("received an answer")
         code = finish(env, url, listener=listener, key=key, session=session, no_save=no_save)
     if code:
         click.get_current_context().exit(code)
-
-
-def check_decode_options(env: Environment, *, key: str | None, session: str | None) -> None:
-    """Refuse a bad --key or --session at once, not after the wait (exit 3 or 5)."""
-    if session is not None:
-        check_name(session, option="--session")
-    if key is not None:
-        check_name(key, option="--key")
-        env.keystore().load().dapp_keypair(key)

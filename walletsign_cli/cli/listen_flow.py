@@ -12,9 +12,10 @@ from typing import Any, TypeVar
 import click
 
 from walletsign_cli.cli.context import Environment
-from walletsign_cli.cli.listen import finish, open_listener, wait_for_answer
+from walletsign_cli.cli.listen import finish, open_listener
 from walletsign_cli.cli.output import note
-from walletsign_cli.listener import Listener
+from walletsign_cli.listener import DEFAULT_HOST, DEFAULT_TIMEOUT, Listener
+from walletsign_cli.protocols.dapp.options import check_answer_options
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -22,24 +23,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 LISTEN_HELP_GROUP = "Wait for the answer here"
 LISTEN_OPTIONS = ["--listen", "--listen-host", "--listen-port", "--listen-timeout"]
 
-# The same default as ``walletsign listen --timeout`` (listener.DEFAULT_TIMEOUT; a test
-# keeps them equal).
-DEFAULT_LISTEN_TIMEOUT = 300.0
-
 
 def listen_options(func: F) -> F:
     """``--listen`` and its settings, for the commands that build a deeplink."""
     func = click.option(
         "--listen-timeout",
         type=click.FloatRange(min=0, min_open=True),
-        default=DEFAULT_LISTEN_TIMEOUT,
+        default=DEFAULT_TIMEOUT,
         show_default=True,
         metavar="S",
         help="With --listen: give up after S seconds (exit 3).",
     )(func)
     func = click.option(
         "--listen-host",
-        default="127.0.0.1",
+        default=DEFAULT_HOST,
         show_default=True,
         metavar="H",
         help="With --listen: the address to serve on; a phone needs this machine's LAN "
@@ -61,19 +58,19 @@ def listen_options(func: F) -> F:
     )(func)
 
 
-def start_listener(
-    listen: bool, redirect_link: str | None, host: str, port: int, timeout: float
-) -> Listener | None:
-    """The listener for ``--listen`` (closed when the command ends), or None without it."""
-    if not listen:
-        if redirect_link is None:
-            raise click.UsageError("missing option '--redirect-link' (or --listen)")
-        return None
-    if redirect_link is not None:
-        raise click.UsageError("--listen serves its own redirect link: drop --redirect-link")
+def start_listener() -> tuple[Listener | None, str]:
+    """The listener for the command's ``--listen`` (closed when the command ends), or None
+    without it; and the redirect link the request names (the listener's, or --redirect-link)."""
     ctx = click.get_current_context()
-    listener: Listener = ctx.with_resource(open_listener(host=host, port=port, timeout=timeout))
-    return listener
+    given = ctx.params
+    check_answer_options(given["listen"], given["redirect_link"])
+    if not given["listen"]:
+        return None, given["redirect_link"]
+    served = open_listener(
+        host=given["listen_host"], port=given["listen_port"], timeout=given["listen_timeout"]
+    )
+    listener: Listener = ctx.with_resource(served)
+    return listener, listener.redirect_link
 
 
 def await_answer(
@@ -84,7 +81,7 @@ def await_answer(
         f"waiting up to {listener.timeout:g} s for the wallet's answer on "
         f"{listener.redirect_link} (Ctrl-C to stop)"
     )
-    url = wait_for_answer(listener, option="--listen-timeout")
+    url = listener.wait_for_answer(option="--listen-timeout")
     note("received an answer")
     code = finish(env, url, listener=listener, key=key, session=session, no_save=False)
     if code:

@@ -6,15 +6,15 @@ user supplied (a message, an error message from a wallet) is printed as it is.
 
 from __future__ import annotations
 
-import json
 import sys
-import unicodedata
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
 
 from walletsign_cli.cli.context import Environment, current_env
+from walletsign_cli.core.encoding import to_json
+from walletsign_cli.text import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -52,26 +52,13 @@ def emit(text: str) -> None:
 
 def emit_json(document: Any) -> None:
     """One JSON document on stdout."""
-    click.echo(json.dumps(document, ensure_ascii=False))
+    click.echo(to_json(document))
 
 
 def emit_json_line(document: Any) -> None:
     """One JSON Lines record on stdout, flushed at once (for streaming)."""
-    sys.stdout.write(json.dumps(document, ensure_ascii=False) + "\n")
+    sys.stdout.write(to_json(document) + "\n")
     sys.stdout.flush()
-
-
-def printable(text: str) -> str:
-    """``text`` with control characters escaped, so it cannot drive the terminal.
-
-    Every human line on stderr goes through it: keystore names, wallet error messages and
-    pasted URLs are not ours to trust.
-    """
-    if text.isprintable():
-        return text
-    return "".join(
-        c if not unicodedata.category(c).startswith("C") else repr(c)[1:-1] for c in text
-    )
 
 
 def note(text: str) -> None:

@@ -16,44 +16,22 @@ but each ``advance`` still takes a lock.
 
 from __future__ import annotations
 
-import os
-import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO, TYPE_CHECKING, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any
 
 from walletsign_cli.cli.context import Environment
-from walletsign_cli.cli.output import printable, stderr_is_terminal
+from walletsign_cli.cli.output import stderr_is_terminal
 from walletsign_cli.cli.render import stderr_console, stdout_is_terminal
+from walletsign_cli.streams import Bar, CountingReader, NoBar
+from walletsign_cli.streams import stream_size as _stream_size
+from walletsign_cli.text import printable
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
-
-class Bar(Protocol):
-    """What :func:`progress` yields."""
-
-    active: bool
-
-    def advance(self, amount: int = 1) -> None:
-        """Count ``amount`` more units done."""
-
-    def wrap(self, stream: IO[bytes]) -> IO[bytes]:
-        """``stream``, counting the bytes read from it (itself when the bar is off)."""
-        ...
-
-
-class _Off:
-    """The bar when stderr is not a terminal: does nothing, cheaply."""
-
-    active = False
-
-    def advance(self, amount: int = 1) -> None:
-        """Nothing to draw."""
-
-    def wrap(self, stream: IO[bytes]) -> IO[bytes]:
-        """The stream itself: not a single extra call per read."""
-        return stream
+stream_size = _stream_size
+"""The size of a regular file behind a stream (:func:`walletsign_cli.streams.stream_size`)."""
 
 
 class _On:
@@ -71,44 +49,7 @@ class _On:
 
     def wrap(self, stream: IO[bytes]) -> IO[bytes]:
         """``stream``, advancing by the bytes each read returns."""
-        return _CountingReader(stream, self.advance)  # type: ignore[return-value]
-
-
-class _CountingReader:
-    """A binary reader that reports how much was read (for byte-based progress)."""
-
-    def __init__(self, stream: IO[bytes], advance: Any) -> None:
-        self._stream = stream
-        self._advance = advance
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._stream.read(size)
-        self._advance(len(data))
-        return data
-
-    def read1(self, size: int = -1) -> bytes:
-        read1 = getattr(self._stream, "read1", self._stream.read)
-        data: bytes = read1(size)
-        self._advance(len(data))
-        return data
-
-    def readline(self, size: int = -1) -> bytes:
-        data = self._stream.readline(size)
-        self._advance(len(data))
-        return data
-
-    def __getattr__(self, name: str) -> Any:
-        # fileno, name, seekable...: whatever else the reader is asked, the stream answers.
-        return getattr(self._stream, name)
-
-
-def stream_size(stream: IO[bytes]) -> int | None:
-    """The size of a regular file behind ``stream`` (``None`` for a pipe or a terminal)."""
-    try:
-        info = os.fstat(stream.fileno())
-    except (OSError, ValueError, AttributeError):
-        return None
-    return info.st_size if stat.S_ISREG(info.st_mode) else None
+        return CountingReader(stream, self.advance)  # type: ignore[return-value]
 
 
 def enabled() -> bool:
@@ -126,7 +67,7 @@ def progress(
     when the block ends, so only the command's own summary stays on the screen.
     """
     if not enabled():
-        yield _Off()
+        yield NoBar()
         return
     from rich.progress import (
         BarColumn,
@@ -144,21 +85,11 @@ def progress(
     counts: list[Any] = (
         [DownloadColumn(), TransferSpeedColumn()] if unit == "bytes" else [MofNCompleteColumn()]
     )
+    text = TextColumn("{task.description}", markup=False)
     if total is None:
-        columns: list[Any] = [
-            SpinnerColumn(),
-            TextColumn("{task.description}", markup=False),
-            *counts,
-        ]
-        columns.append(TimeElapsedColumn())
+        columns = [SpinnerColumn(), text, *counts, TimeElapsedColumn()]
     else:
-        columns = [
-            TextColumn("{task.description}", markup=False),
-            BarColumn(),
-            TaskProgressColumn(),
-            *counts,
-        ]
-        columns.append(TimeRemainingColumn())
+        columns = [text, BarColumn(), TaskProgressColumn(), *counts, TimeRemainingColumn()]
     bar = Progress(
         *columns,
         console=stderr_console(env),

@@ -10,14 +10,11 @@ literal) with its control characters escaped, and every console is built by
 from __future__ import annotations
 
 import io
-import json
 import shutil
-import struct
 import sys
-import zlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -27,17 +24,23 @@ from walletsign_cli.cli.output import (
     emit,
     emit_json,
     note,
-    printable,
     stderr_is_terminal,
     warn,
 )
+from walletsign_cli.core import qr_image
 from walletsign_cli.errors import BadInputError
+from walletsign_cli.text import Tone, printable
+from walletsign_cli.text import shown_message as _shown_message
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from walletsign_cli.protocols.dapp import ConnectPlan, RequestPlan
+
 Rows = Sequence[tuple[str, str]]
-Tone = Literal["good", "bad", "unknown"]
+
+shown_message = _shown_message
+"""A message as the wallet shows it (:func:`walletsign_cli.text.shown_message`)."""
 
 _TONES: dict[str, tuple[str, str]] = {
     "good": ("✔", "bold green"),
@@ -80,13 +83,6 @@ def interactive() -> bool:
     return stdout_is_terminal() and stderr_is_terminal()
 
 
-def abbreviate(text: str, keep: int = 12) -> str:
-    """``abcdef…wxyz`` for long opaque values in a table."""
-    if len(text) <= 2 * keep + 1:
-        return text
-    return f"{text[:keep]}…{text[-keep // 2 :]} ({len(text)} chars)"
-
-
 def show_tables(
     env: Environment,
     tables: Sequence[tuple[str, Rows]],
@@ -123,31 +119,7 @@ def show_tables(
         console.print(Text(f"{mark} {printable(text)}", style=style))
 
 
-def payload_rows(payload: dict[str, Any]) -> list[tuple[str, str]]:
-    """A decrypted payload as table rows, long opaque values shortened."""
-    rows: list[tuple[str, str]] = []
-    for name, value in payload.items():
-        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        rows.append((name, abbreviate(text) if name in ("session", "data", "payload") else text))
-    return rows
-
-
-def shown_message(raw: bytes, display: str | None) -> str:
-    """A message as the wallet shows it: UTF-8 text, or hex when ``display`` says so (or the
-    bytes are not UTF-8)."""
-    if display != "hex":
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-    return raw.hex()
-
-
 # -- QR codes --------------------------------------------------------------------------------
-
-
-QR_MAX_BYTES = 2_953
-"""Version 40 at error correction level L, byte mode: the most one QR code holds."""
 
 
 def make_qr(url: str) -> Any:
@@ -155,21 +127,17 @@ def make_qr(url: str) -> Any:
     import qrcode.constants
     from qrcode.exceptions import DataOverflowError
 
-    data = url.encode("utf-8")
-    if len(data) <= QR_MAX_BYTES:
-        # Medium error correction scans best; fall back to Low to fit longer links.
-        for level in (qrcode.constants.ERROR_CORRECT_M, qrcode.constants.ERROR_CORRECT_L):
-            qr = qrcode.QRCode(error_correction=level, border=2)
-            qr.add_data(data)
-            try:
-                qr.make(fit=True)
-            except (DataOverflowError, ValueError):  # qrcode 8 may say "Invalid version"
-                continue
-            return qr
-    raise BadInputError(
-        f"the URL is {len(data):,} bytes, too long for a QR code (at most {QR_MAX_BYTES:,})",
-        hint="shorten the message or transactions, or send the link another way",
-    )
+    data = qr_image.check_fits(url.encode("utf-8"))
+    # Medium error correction scans best; fall back to Low to fit longer links.
+    for level in (qrcode.constants.ERROR_CORRECT_M, qrcode.constants.ERROR_CORRECT_L):
+        qr = qrcode.QRCode(error_correction=level, border=2)
+        qr.add_data(data)
+        try:
+            qr.make(fit=True)
+        except (DataOverflowError, ValueError):  # qrcode 8 may say "Invalid version"
+            continue
+        return qr
+    raise qr_image.too_long(len(data))
 
 
 def check_qr_file(path: str) -> str:
@@ -180,30 +148,8 @@ def check_qr_file(path: str) -> str:
     raise BadInputError(f"--qr-file must end in .svg or .png, got {path!r}")
 
 
-def png_bytes(matrix: list[list[bool]], *, scale: int = 8) -> bytes:
-    """A greyscale PNG of a QR matrix (dark modules black), with zlib and struct only."""
-
-    def chunk(tag: bytes, body: bytes) -> bytes:
-        crc = zlib.crc32(tag + body) & 0xFFFFFFFF
-        return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", crc)
-
-    size = len(matrix) * scale
-    rows = []
-    for row in matrix:
-        # Filter byte 0 (none), then one byte per pixel: 0 black, 255 white.
-        line = b"\0" + b"".join((b"\0" if dark else b"\xff") * scale for dark in row)
-        rows.extend([line] * scale)
-    header = struct.pack(">IIBBBBB", size, size, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
-        + chunk(b"IEND", b"")
-    )
-
-
 def write_qr_file(qr: Any, path: str) -> None:
-    """Write the QR code as SVG (qrcode's pure-Python writer) or PNG (:func:`png_bytes`)."""
+    """Write the QR code as SVG (qrcode's pure-Python writer) or PNG (``core.qr_image``)."""
     if check_qr_file(path) == "svg":
         from qrcode.image.svg import SvgPathImage
 
@@ -211,7 +157,7 @@ def write_qr_file(qr: Any, path: str) -> None:
         qr.make_image(image_factory=SvgPathImage).save(buffer)
         content = buffer.getvalue()
     else:
-        content = png_bytes(qr.get_matrix())
+        content = qr_image.png_bytes(qr.get_matrix())
     try:
         with open(path, "wb") as handle:  # noqa: PTH123 - a user-given path
             handle.write(content)
@@ -222,14 +168,7 @@ def write_qr_file(qr: Any, path: str) -> None:
 def print_qr(qr: Any) -> None:
     """Draw the QR code on stderr with half blocks, light modules lit (scans on dark themes)."""
     matrix: list[list[bool]] = qr.get_matrix()
-    lines: list[str] = []
-    for top in range(0, len(matrix), 2):
-        upper = matrix[top]
-        lower = matrix[top + 1] if top + 1 < len(matrix) else [True] * len(upper)
-        chars = []
-        for a, b in zip(upper, lower, strict=True):
-            chars.append(" ▄▀█"[(not a) * 2 + (not b)])
-        lines.append("".join(chars))
+    lines = qr_image.half_block_lines(matrix)
     if stderr_is_terminal():
         columns = shutil.get_terminal_size().columns
         if columns < len(matrix):
@@ -244,39 +183,41 @@ def print_qr(qr: Any) -> None:
 # -- a built request, for humans or --json ---------------------------------------------------
 
 
-def prepare_qr(url: str, *, qr: bool, qr_file: str | None) -> Any:
-    """The QR code to draw (``None``: none), with ``--qr-file`` written, before the keystore
-    changes."""
-    if qr_file is not None:
-        check_qr_file(qr_file)
-    if not qr and qr_file is None:
-        return None
-    code = make_qr(url)
-    if qr_file is not None:
-        # Written before the keystore changes: a path that cannot be written changes nothing.
-        write_qr_file(code, qr_file)
-    return code
+class QrBeforeSave:
+    """The ``before_save`` hook of a request: make the QR code (and write ``--qr-file``)
+    before the keystore changes, so that a path that cannot be written changes nothing."""
+
+    def __init__(self, qr: bool, qr_file: str | None) -> None:
+        self.qr, self.qr_file = qr, qr_file
+        self.code: Any = None
+
+    def __call__(self, plan: ConnectPlan | RequestPlan) -> None:
+        if self.qr_file is not None:
+            check_qr_file(self.qr_file)
+        if self.qr or self.qr_file is not None:
+            self.code = make_qr(plan.request.url)
+        if self.qr_file is not None:
+            write_qr_file(self.code, self.qr_file)
 
 
 def present_request(
     env: Environment,
-    document: dict[str, Any],
+    plan: ConnectPlan | RequestPlan,
     *,
     tables: Sequence[tuple[str, Rows]],
-    warnings: Sequence[str],
-    qr: Any,
-    draw_qr: bool,
-    qr_file: str | None,
+    qr_code: QrBeforeSave,
 ) -> None:
-    """The URL (or the JSON document) on stdout; warnings, tables and the QR code on stderr."""
-    for text in warnings:
+    """The URL (or the JSON document) on stdout; warnings, tables and the QR code (made by
+    ``qr_code`` as the plan was saved) on stderr."""
+    for text in plan.warnings():
         warn(text)
+    document = plan.to_json()
     if env.as_json:
         emit_json(document)
     else:
         emit(str(document["url"]))
         show_tables(env, tables)
-    if qr is not None and draw_qr:
-        print_qr(qr)
-    if qr_file is not None:
-        note(f"wrote the QR code to {qr_file}")
+    if qr_code.code is not None and qr_code.qr:
+        print_qr(qr_code.code)
+    if qr_code.qr_file is not None:
+        note(f"wrote the QR code to {qr_code.qr_file}")

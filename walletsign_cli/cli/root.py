@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -15,7 +14,8 @@ import click
 from walletsign_cli import __version__
 from walletsign_cli.cli.context import Environment
 from walletsign_cli.cli.output import error
-from walletsign_cli.errors import ExitCode, WalletsignError
+from walletsign_cli.core.encoding import to_json
+from walletsign_cli.errors import ExitCode, WalletsignError, error_document, internal_message
 
 PROG = "walletsign"
 
@@ -105,10 +105,7 @@ def _run(
     except click.ClickException as exc:
         return _fail(env, ExitCode.BAD_INPUT, "bad_input", exc.format_message(), None)
     except Exception as exc:  # noqa: BLE001 - the one place a bug becomes exit 70
-        message = (
-            f"internal error ({type(exc).__name__}); this is a bug in walletsign, "
-            "please report it with the command you ran (without secrets)"
-        )
+        message = internal_message(exc)
         return _fail(
             env, ExitCode.INTERNAL, "internal", message, "rerun with --debug for a traceback"
         )
@@ -156,10 +153,7 @@ def _fail(env: Environment, code: int, kind: str, message: str, hint: str | None
 
         traceback.print_exc()
     if env.as_json:
-        document: dict[str, Any] = {"type": kind, "message": message, "exit_code": int(code)}
-        if hint:
-            document["hint"] = hint
-        click.echo(json.dumps({"error": document}, ensure_ascii=False), err=True)
+        click.echo(to_json(error_document(code, kind, message, hint)), err=True)
     else:
         error(message, hint)
     return code

@@ -3,7 +3,7 @@ engine (:mod:`walletsign_cli.protocols.dapp`), and how a built request is shown.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import click
@@ -11,8 +11,9 @@ import click
 from walletsign_cli import api
 from walletsign_cli.cli.completion import complete_sessions
 from walletsign_cli.cli.context import Environment
-from walletsign_cli.cli.render import Rows, abbreviate, payload_rows, prepare_qr, present_request
+from walletsign_cli.cli.render import QrBeforeSave, present_request
 from walletsign_cli.protocols import dapp, deeplink
+from walletsign_cli.protocols.dapp.report import request_tables
 
 session_option = click.option(
     "--session",
@@ -24,62 +25,31 @@ session_option = click.option(
 """``--session NAME`` for the commands that send a request in a saved session."""
 
 
-def request_tables(request: deeplink.DeeplinkRequest, extra: Rows = ()) -> list[tuple[str, Rows]]:
-    """The parameter table and the decrypted payload table of a built request."""
-    params = [(k, abbreviate(v) if k == "payload" else v) for k, v in request.params]
-    tables: list[tuple[str, Rows]] = [(f"{request.method} parameters", params)]
-    if request.payload is not None:
-        tables.append(("decrypted payload", [*payload_rows(request.payload), *extra]))
-    return tables
-
-
 def send_request(
     env: Environment,
     content: dapp.RequestContent,
+    given: Mapping[str, Any],
     *,
-    session_name: str | None,
-    wallet: str | None,
-    base_url: str | None,
     redirect_link: str,
-    qr: bool,
-    qr_file: str | None,
     shown: Sequence[tuple[str, str]] = (),
 ) -> dapp.RequestPlan:
     """Build the request in one keystore transaction (written with the QR file first, so
-    an unwritable ``--qr-file`` changes nothing), then print it."""
+    an unwritable ``--qr-file`` changes nothing), then print it. ``given`` is the command's
+    parameters: ``session_name``, ``wallet``, ``base_url``, ``qr`` and ``qr_file``."""
+    base_url = given["base_url"]
     dapp.check_request_options(redirect_link, base_url)
-    qr_code = QrBeforeSave(qr, qr_file)
+    qr_code = QrBeforeSave(given["qr"], given["qr_file"])
     plan = api.request_url(
         env.keystore(),
         content,
-        session=session_name,
-        wallet=wallet,
+        session=given["session_name"],
+        wallet=given["wallet"],
         base_url=base_url,
         redirect_link=redirect_link,
         before_save=qr_code,
     )
-    present_request(
-        env,
-        plan.to_json(),
-        tables=request_tables(plan.request, shown),
-        warnings=plan.warnings(),
-        qr=qr_code.code,
-        draw_qr=qr,
-        qr_file=qr_file,
-    )
+    present_request(env, plan, tables=request_tables(plan.request, shown), qr_code=qr_code)
     return plan
-
-
-class QrBeforeSave:
-    """The ``before_save`` hook of a request: make the QR code (and write ``--qr-file``)
-    before the keystore changes, so that a path that cannot be written changes nothing."""
-
-    def __init__(self, qr: bool, qr_file: str | None) -> None:
-        self.qr, self.qr_file = qr, qr_file
-        self.code: Any = None
-
-    def __call__(self, plan: dapp.ConnectPlan | dapp.RequestPlan) -> None:
-        self.code = prepare_qr(plan.request.url, qr=self.qr, qr_file=self.qr_file)
 
 
 def decode_answer(
@@ -87,12 +57,9 @@ def decode_answer(
 ) -> dapp.RedirectResult:
     """Decode a wallet's answer with :func:`walletsign_cli.api.decode_answer` (one read),
     saving what it establishes unless ``no_save``."""
-    redirect = dapp.read_redirect(url, key=key, session=session)
-    if redirect.kind == "error":
-        # Before env.keystore(): an error redirect needs neither the keystore nor its
-        # passphrase file.
-        return dapp.rejection(redirect)
-    result = api.decode_answer(env.keystore(), redirect, key=key, session=session, save=not no_save)
+    # env.keystore, not env.keystore(): an error redirect needs neither the keystore nor its
+    # passphrase file.
+    result = api.decode_answer(env.keystore, url, key=key, session=session, save=not no_save)
     if no_save and result.method == deeplink.CONNECT and result.status == "approved":
         result.notes.append("the session was not saved (--no-save)")
     return result

@@ -7,9 +7,10 @@ import click
 from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand, HelpGroup
 from walletsign_cli.cli.inputs import read_file_bytes
-from walletsign_cli.cli.output import emit, emit_json, json_option, printable, warn
+from walletsign_cli.cli.output import emit, emit_json, json_option, warn
 from walletsign_cli.limits import MAX_MESSAGE_BYTES
 from walletsign_cli.protocols import eip712
+from walletsign_cli.text import printable
 
 
 @click.group(cls=HelpGroup)

@@ -38,8 +38,36 @@ _CODES = {
 _SIGN_IN = (SIWS, SIWE)
 
 
+_HELP = """Verify a signature offline: Solana ed25519 or Ethereum secp256k1.
+
+Solana: raw signMessage bytes, off-chain messages (solana sign-offchain-message, v0, v1)
+and Sign-In With Solana. Ethereum: personal_sign (EIP-191) as MetaMask, ethers and
+Immutable X Link return it, EIP-712 typed data, Sign-In With Ethereum (EIP-4361).
+A contract wallet's signature (ERC-6492-wrapped, or longer than 65 bytes) is
+undetermined: it needs an RPC (ERC-1271). Exit 0 valid, 1 invalid (the verdict is still
+printed), 3 malformed input, 6 undetermined.
+
+\b
+Examples:
+  walletsign verify --public-key ADDR --signature SIG --message 'hello'
+  solana sign-offchain-message 'hi' | walletsign verify --public-key ADDR \\
+      --signature - --message 'hi'
+  walletsign verify --scheme siws --public-key ADDR --signature SIG \\
+      --message-file signin.txt --domain example.com
+  walletsign verify --address 0x14791697260E4c9A71f18484C9f997B308e59325 \\
+      --signature 0xddd0…1c --message 'hello world'
+  walletsign verify --recover --signature '{"result": "0x…"}' --message 'hello'
+  walletsign verify --scheme eip712 --typed-data permit.json --signature 0x…1b \\
+      --address 0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826
+  walletsign verify --scheme siwe --message signin.txt --signature 0x…1c \\
+      --domain example.com --nonce 32891756 --at 2021-09-30T17:00:00Z
+  walletsign verify --batch signatures.jsonl --jobs 4 > results.jsonl
+"""
+
+
 @click.command(
     cls=HelpCommand,
+    help=_HELP,
     help_groups={
         "Signer": ["--public-key", "--address", "--recover"],
         "Signature": ["--signature", "--allow-high-s"],
@@ -116,10 +144,10 @@ _SIGN_IN = (SIWS, SIWE)
 @click.option(
     "--jobs",
     metavar="N",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=0),
     default=1,
     show_default=True,
-    help="--batch: worker processes.",
+    help="--batch: worker processes (0: one per CPU; more than the CPUs are capped).",
 )
 @json_option
 @pass_env
@@ -145,31 +173,6 @@ def command(
     jobs: int,
     as_json: bool,
 ) -> None:
-    """Verify a signature offline: Solana ed25519 or Ethereum secp256k1.
-
-    Solana: raw signMessage bytes, off-chain messages (solana sign-offchain-message, v0, v1)
-    and Sign-In With Solana. Ethereum: personal_sign (EIP-191) as MetaMask, ethers and
-    Immutable X Link return it, EIP-712 typed data, Sign-In With Ethereum (EIP-4361).
-    A contract wallet's signature (ERC-6492-wrapped, or longer than 65 bytes) is
-    undetermined: it needs an RPC (ERC-1271). Exit 0 valid, 1 invalid (the verdict is still
-    printed), 3 malformed input, 6 undetermined.
-
-    \b
-    Examples:
-      walletsign verify --public-key ADDR --signature SIG --message 'hello'
-      solana sign-offchain-message 'hi' | walletsign verify --public-key ADDR \\
-          --signature - --message 'hi'
-      walletsign verify --scheme siws --public-key ADDR --signature SIG \\
-          --message-file signin.txt --domain example.com
-      walletsign verify --address 0x14791697260E4c9A71f18484C9f997B308e59325 \\
-          --signature 0xddd0…1c --message 'hello world'
-      walletsign verify --recover --signature '{"result": "0x…"}' --message 'hello'
-      walletsign verify --scheme eip712 --typed-data permit.json --signature 0x…1b \\
-          --address 0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826
-      walletsign verify --scheme siwe --message signin.txt --signature 0x…1c \\
-          --domain example.com --nonce 32891756 --at 2021-09-30T17:00:00Z
-      walletsign verify --batch signatures.jsonl --jobs 4 > results.jsonl
-    """
     defaults = _defaults(scheme, now, domain, nonce, application_domain, allow_high_s)
     defaults = defaults._replace(chain_id=chain_id)
     messages = (message, message_hex, message_b58, message_file)
@@ -305,7 +308,7 @@ def _message(
         raise click.UsageError(
             "give exactly one of --message, --message-hex, --message-b58, --message-file"
         )
-    if text is not None and sign_in and "\n" not in text and (text == "-" or Path(text).is_file()):
+    if text is not None and sign_in and "\n" not in text and (text == "-" or _is_file(text)):
         return _sign_in_file(read_file_bytes(text, MAX_MESSAGE_BYTES, "--message"))
     if path is not None and sign_in:
         return _sign_in_file(read_file_bytes(path, MAX_MESSAGE_BYTES, "--message-file"))
@@ -317,6 +320,13 @@ def _message(
         return jobs.b58_message(b58_text, name="--message-b58")
     assert path is not None  # noqa: S101 - one of the four is given
     return jobs.file_message(read_file_bytes(path, MAX_MESSAGE_BYTES, "--message-file"))
+
+
+def _is_file(text: str) -> bool:
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):  # a name too long, a NUL byte: not a file
+        return False
 
 
 def _sign_in_file(data: bytes) -> Message:

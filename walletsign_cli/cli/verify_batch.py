@@ -43,19 +43,27 @@ def read_blocks(stream: IO[bytes], block_bytes: int, *, eager: bool = False) -> 
     """
     read = getattr(stream, "read1", stream.read) if eager else stream.read
     while True:
-        block = read(block_bytes)
+        try:
+            block = _whole_lines(stream, read(block_bytes), block_bytes)
+        except OSError as exc:  # the results already written stay written
+            reason = exc.strerror or type(exc).__name__
+            raise BadInputError(f"--batch: cannot read the input: {reason}") from None
         if not block:
             return
-        if not block.endswith(b"\n"):
-            tail = stream.readline(MAX_BATCH_LINE_BYTES + 1)
-            block += tail
-            if len(tail) > MAX_BATCH_LINE_BYTES and not tail.endswith(b"\n"):
-                while True:
-                    rest = stream.readline(block_bytes)
-                    if not rest or rest.endswith(b"\n"):
-                        break
-                block += b"\n"
         yield block
+
+
+def _whole_lines(stream: IO[bytes], block: bytes, block_bytes: int) -> bytes:
+    if block and not block.endswith(b"\n"):
+        tail = stream.readline(MAX_BATCH_LINE_BYTES + 1)
+        block += tail
+        if len(tail) > MAX_BATCH_LINE_BYTES and not tail.endswith(b"\n"):
+            while True:
+                rest = stream.readline(block_bytes)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            block += b"\n"
+    return block
 
 
 def _numbered(blocks: Iterator[bytes]) -> Iterator[tuple[int, bytes]]:
@@ -115,8 +123,28 @@ def verify_stream(
     return totals[0], totals[1], totals[2]
 
 
+def _cpus() -> int | None:
+    """The CPUs this process may run on (its affinity mask where the OS has one)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count()
+
+
+def worker_count(requested: int, cpus: int | None) -> tuple[int, str | None]:
+    """``--jobs``: 0 means one worker per CPU; more workers than CPUs only add processes
+    (a huge N once started thousands), so the count is capped, with a note saying so."""
+    available = max(1, cpus or 1)
+    if requested == 0:
+        return available, None
+    if requested > available:
+        return available, f"--jobs {requested} capped at {available}, the number of CPUs"
+    return requested, None
+
+
 def run_batch(env: Environment, path: str, defaults: Defaults, *, jobs: int) -> int:
     """The ``--batch`` command: the exit code (0 all valid, 3 any malformed, else 1)."""
+    jobs, capped = worker_count(jobs, _cpus())
+    if capped:
+        note(capped)
     out = sys.stdout
 
     def write(text: str) -> None:

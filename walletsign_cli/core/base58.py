@@ -23,9 +23,12 @@ if TYPE_CHECKING:
 ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _BASE = 58
 _PAIR_BASE = _BASE * _BASE
-# Encoding two digits per step halves the Python-level loop. (Decoding by pairs gains nothing
-# over one digit a step, so there is no pair table for it: every start-up would build one.)
-_PAIRS = [a + b for a in ALPHABET for b in ALPHABET]
+# Encoding two digits per step halves the Python-level loop. The pair table (3,364 strings)
+# is built by the first encode, not at import: ``verify`` and ``--version`` start-ups do not
+# pay for it. (Decoding by pairs gains nothing over one digit a step: there is no table.)
+_PAIRS: list[str] = []
+# Numbers below this (64 bytes: keys, signatures) are encoded a digit at a time, table-free.
+_ONE_BY_ONE_BELOW = 1 << 512
 _DIGIT = {c: i for i, c in enumerate(ALPHABET)}
 # Below this many digits the plain loop wins; above it, split recursively.
 _CHUNK_DIGITS = 96
@@ -43,11 +46,23 @@ def _digits(i: int) -> int:
     return _CHUNK_DIGITS << i
 
 
+def _build_pairs() -> list[str]:
+    _PAIRS.extend(a + b for a in ALPHABET for b in ALPHABET)
+    return _PAIRS
+
+
 def _encode_small(n: int) -> str:
+    if n < _ONE_BY_ONE_BELOW:  # a key or a signature: 88 steps or fewer, no table needed
+        digits: list[str] = []
+        while n:
+            n, r = divmod(n, _BASE)
+            digits.append(ALPHABET[r])
+        return "".join(reversed(digits))
+    pairs = _PAIRS or _build_pairs()
     out: list[str] = []
     while n:
         n, r = divmod(n, _PAIR_BASE)
-        out.append(_PAIRS[r])
+        out.append(pairs[r])
     return "".join(reversed(out)).lstrip("1")
 
 
@@ -148,36 +163,43 @@ def encode(data: bytes) -> str:
     return "1" * zeros + encode_int(int.from_bytes(stripped, "big"))
 
 
-def _decode_small(s: str) -> int:
-    n = 0
-    digit = _DIGIT
-    for c in s:
-        n = n * 58 + digit[c]
-    return n
+def _leaf(digits: bytes) -> int:
+    """The value of at most ``2 * _CHUNK_DIGITS`` digit bytes: a short run one digit a step,
+    a long one by merging neighbouring slots in a few big-integer steps (as
+    :func:`decode_fixed` does), instead of a Python step per digit."""
+    if len(digits) <= _LOOP_DIGITS:
+        n = 0
+        for d in digits:
+            n = n * _BASE + d
+        return n
+    x = int.from_bytes(digits, "big")
+    for width, mask, excess in _LEAF_LEVELS[: (len(digits) - 1).bit_length()]:
+        x -= ((x >> width) & mask) * excess
+    return x
 
 
-def _decode_rec(s: str) -> int:
-    if len(s) <= 2 * _CHUNK_DIGITS:
-        return _decode_small(s)
+def _decode_rec(digits: bytes) -> int:
+    if len(digits) <= 2 * _CHUNK_DIGITS:
+        return _leaf(digits)
     level = 0
-    while _digits(level + 1) < len(s):
+    while _digits(level + 1) < len(digits):
         level += 1
     k = _digits(level)
-    return _decode_rec(s[:-k]) * _power(level) + _decode_rec(s[-k:])
+    return _decode_rec(digits[:-k]) * _power(level) + _decode_rec(digits[-k:])
 
 
 def decode(text: str, *, name: str = "value") -> bytes:
     """Decode base58 text to bytes; raise :class:`BadInputError` naming ``name`` if invalid."""
     body = text.lstrip("1")
     zeros = len(text) - len(body)
-    try:
-        n = _decode_rec(body) if body else 0
-    except KeyError:
+    digits = body.encode("ascii").translate(_DIGIT_BYTES) if body.isascii() else None
+    if digits is None or 255 in digits:
         bad = next((i, c) for i, c in enumerate(text) if c not in _DIGIT)
         raise BadInputError(
             f"{name} is not base58: invalid character {bad[1]!r} at position {bad[0]}",
             hint=hint_for(text),
-        ) from None
+        )
+    n = _decode_rec(digits) if digits else 0
     return b"\0" * zeros + n.to_bytes((n.bit_length() + 7) // 8, "big")
 
 
@@ -212,51 +234,53 @@ _DIGIT_BYTES = bytes(_DIGIT.get(chr(c), 255) for c in range(256))
 
 
 def _swar_levels(steps: int) -> tuple[tuple[int, int, int], ...]:
-    """(slot width, mask of the even slots, base) for each step of :func:`_b58_int` over
-    ``2**steps`` one-byte digit slots."""
+    """(slot width, mask of the even slots, ``2**width - base``) for each step of
+    :func:`decode_fixed` over ``2**steps`` one-byte digit slots (``base < 2**width`` always:
+    58 < 256, and both square at each step)."""
     levels = []
     width, base = 8, _BASE
     bits = 8 << steps
     for _ in range(steps):
         unit = (1 << width) - 1
         mask = sum(unit << (2 * width * j) for j in range(bits // (2 * width)))
-        levels.append((width, mask, base))
+        levels.append((width, mask, (1 << width) - base))
         width, base = width * 2, base * base
     return tuple(levels)
 
 
 # Masks as wide as the input needs: 64 slots for a key (<= 44 digits), 128 for a signature.
 _LEVELS = {32: _swar_levels(6), 64: _swar_levels(7)}
+# A leaf of the general decoder: up to 256 digits; below _LOOP_DIGITS the plain loop wins.
+_LEAF_LEVELS = _swar_levels(8)
+_LOOP_DIGITS = 24
 # The longest base58 text of a 32-byte key and of a 64-byte signature.
 _MAX_DIGITS = {32: 44, 64: 88}
 
 
-def _b58_int(text: str, levels: tuple[tuple[int, int, int], ...]) -> int | None:
-    """The integer of ASCII base58 ``text`` (at most ``2**len(levels)`` digits), or None when
-    a character is not base58.
+def decode_fixed(text: str, size: int) -> bytes | None:
+    """The ``size`` bytes (32 or 64) of canonical base58 ``text``, or None when it is not
+    exactly that (then :func:`decode` gives the error message). Fast: no per-digit loop.
 
     One digit per byte in a big integer, then steps that each merge every pair of
     neighbouring slots (``high * base + low``, slots and base doubling in width), all in
-    a few big-integer operations instead of a Python loop per digit.
+    a few big-integer operations instead of a Python loop per digit. A pair's bits are
+    ``low + high * 2**width``, so a merge subtracts ``high * (2**width - base)``: four
+    operations a step. (This runs twice per ``verify --batch`` line: every step counts.)
     """
+    if len(text) > _MAX_DIGITS[size] or not text.isascii():
+        return None
     digits = text.encode("ascii").translate(_DIGIT_BYTES)
     if 255 in digits:
         return None
     x = int.from_bytes(digits, "big")
-    for width, mask, base in levels:
-        x = ((x >> width) & mask) * base + (x & mask)
-    return x
-
-
-def decode_fixed(text: str, size: int) -> bytes | None:
-    """The ``size`` bytes (32 or 64) of canonical base58 ``text``, or None when it is not
-    exactly that (then :func:`decode` gives the error message). Fast: no per-digit loop."""
-    if len(text) > _MAX_DIGITS[size] or not text.isascii():
+    for width, mask, excess in _LEVELS[size]:
+        x -= ((x >> width) & mask) * excess
+    try:
+        raw = x.to_bytes(size, "big")
+    except OverflowError:  # more than size bytes
         return None
-    n = _b58_int(text, _LEVELS[size])
-    if n is None or n >> (8 * size):
-        return None
-    raw = n.to_bytes(size, "big")
+    if text[:1] != "1":  # no leading zero byte may then be there
+        return raw if raw[:1] != b"\0" else None
     zeros = len(text) - len(text.lstrip("1"))
     if raw[:zeros] != bytes(zeros) or (zeros < size and raw[zeros] == 0):
         return None

@@ -9,12 +9,10 @@ libsodium's ``crypto_sign_open``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import nacl.bindings
 import nacl.exceptions
-import nacl.utils
 
 try:
     # PyNaCl's private cffi module: the fast verifier's way in (the portable path stays).
@@ -31,15 +29,43 @@ SIGNATURE_SIZE = 64
 _NULL = None if _sodium is None else _sodium.ffi.NULL
 
 
-@dataclass(frozen=True)
-class Ed25519PublicKey:
+class _Frozen:
+    """Immutable value objects compared by their slots.
+
+    A plain class rather than a frozen dataclass: a dataclass compiles its methods when the
+    module is imported, and this module is on every ``verify`` start-up.
+    """
+
+    __slots__: tuple[str, ...] = ()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, *self._values()))
+
+
+class Ed25519PublicKey(_Frozen):
     """A 32-byte ed25519 public key (a Solana address); ``str()`` is base58."""
 
+    __slots__ = ("raw",)
     raw: bytes
 
-    def __post_init__(self) -> None:
-        if len(self.raw) != PUBLIC_KEY_SIZE:
-            raise BadInputError(f"ed25519 public key must be 32 bytes, got {len(self.raw)}")
+    def __init__(self, raw: bytes) -> None:
+        if len(raw) != PUBLIC_KEY_SIZE:
+            raise BadInputError(f"ed25519 public key must be 32 bytes, got {len(raw)}")
+        object.__setattr__(self, "raw", raw)
+
+    def __repr__(self) -> str:
+        return f"Ed25519PublicKey(raw={self.raw!r})"
 
     @classmethod
     def from_base58(cls, text: str, *, name: str = "public key") -> Ed25519PublicKey:
@@ -62,17 +88,24 @@ class Ed25519PublicKey:
         return base58.encode(self.raw)
 
 
-@dataclass(frozen=True)
-class Ed25519SigningKey:
+class Ed25519SigningKey(_Frozen):
     """An ed25519 signing key held as its 32-byte seed, hidden from ``repr``."""
 
-    seed: bytes = field(repr=False)
+    __slots__ = ("public", "seed")
+    seed: bytes
     public: Ed25519PublicKey
+
+    def __init__(self, seed: bytes, public: Ed25519PublicKey) -> None:
+        object.__setattr__(self, "seed", seed)
+        object.__setattr__(self, "public", public)
+
+    def __repr__(self) -> str:
+        return f"Ed25519SigningKey(public={self.public!r})"
 
     @classmethod
     def generate(cls) -> Ed25519SigningKey:
         """A fresh key from the OS random source."""
-        return cls.from_seed(nacl.utils.random(SEED_SIZE))
+        return cls.from_seed(nacl.bindings.randombytes(SEED_SIZE))
 
     @classmethod
     def from_seed(cls, seed: bytes) -> Ed25519SigningKey:

@@ -7,15 +7,13 @@ result line. Every other line, and any line the lean path does not accept as val
 through :func:`~walletsign_cli.protocols.jobs.job_result`, as a single ``verify`` does.
 """
 
-from __future__ import annotations
-
 import json
-from functools import lru_cache
 from json.scanner import make_scanner
 from typing import Any, NamedTuple, cast
 
 from walletsign_cli.core import base58
 from walletsign_cli.core.ed25519 import Verifier
+from walletsign_cli.core.encoding import too_deep
 from walletsign_cli.errors import BadInputError, InvalidSignatureError
 from walletsign_cli.limits import MAX_BATCH_LINE_BYTES
 from walletsign_cli.protocols import jobs, siws
@@ -29,6 +27,8 @@ _SCAN = make_scanner(cast(Any, json.JSONDecoder()))
 _BLANK = object()
 _NOT_UTF8 = object()
 _TOO_DEEP = object()
+_KEY_CACHE_SIZE = 4096
+_SIGN_IN = siws.HEADER_SUFFIX.encode()  # siws.mentions_sign_in, without a call per line
 _VALID_SOLANA_RAW = ', "valid": true, "chain": "solana", "scheme": "raw", "error": null}\n'
 
 
@@ -134,7 +134,7 @@ class BatchVerifier:
     def __init__(self, defaults: Defaults = DEFAULTS, verifier: Verifier | None = None) -> None:
         self.defaults = defaults
         self._verify = (verifier or Verifier()).verify
-        self._key = lru_cache(maxsize=4096)(_decode_key)
+        self._keys: dict[str, bytes] = {}
         self._lean = defaults.scheme in (AUTO, RAW) and defaults.domain is None
         self._lean = self._lean and defaults.nonce is None and defaults.chain_id is None
 
@@ -166,7 +166,7 @@ class BatchVerifier:
 
     def _lean_line(self, number: int, obj: Any) -> str | None:
         """The result line of a common line that verifies, else None (the general path
-        decides, with its messages)."""
+        decides, with its messages). Every operation here runs once per line."""
         if type(obj) is not dict or not obj.keys() <= _FAST_KEYS:
             return None
         key_text, signature = obj.get("public_key"), obj.get("signature")
@@ -174,20 +174,36 @@ class BatchVerifier:
         if type(key_text) is not str or type(signature) is not str or type(message) is not str:
             return None
         raw_signature = base58.decode_fixed(signature, 64)
-        if raw_signature is None or obj.get("scheme") not in _FAST_SCHEMES:
+        if raw_signature is None or ("scheme" in obj and obj["scheme"] not in _FAST_SCHEMES):
             return None
+        key = self._keys.get(key_text)
         try:
+            if key is None:
+                key = self._remember(key_text)
             data = message.encode("utf-8")
-            self._verify(self._key(key_text), data, raw_signature)
+            self._verify(key, data, raw_signature)
         except (BadInputError, InvalidSignatureError, UnicodeEncodeError):
             return None
         # Off-chain and SIWS messages are named by the general path.
-        if data[:1] == b"\xff" or siws.mentions_sign_in(data):
+        if data[:1] == b"\xff" or _SIGN_IN in data:
             return None
-        return '{"line": ' + str(number) + ', "id": ' + _json_id(obj.get("id")) + _VALID_SOLANA_RAW
+        id_value = obj.get("id")
+        if id_value is not None and type(id_value) is not str and type(id_value) is not int:
+            return None  # an array or object id: the general path checks its depth
+        return '{"line": ' + str(number) + ', "id": ' + _json_id(id_value) + _VALID_SOLANA_RAW
+
+    def _remember(self, key_text: str) -> bytes:
+        key = _decode_key(key_text)
+        if len(self._keys) >= _KEY_CACHE_SIZE:
+            self._keys.clear()  # a bound on memory; a batch of one app's users refills it
+        self._keys[key_text] = key
+        return key
 
     def _general(self, number: int, line: str, obj: Any) -> JobResult:
         reason = _malformed(line, obj)
+        if reason is None and too_deep(obj):
+            reason = "line is JSON nested too deeply"
+            obj = None  # not even its id is echoed
         if reason is not None:
             id_value = obj.get("id") if isinstance(obj, dict) else None
             return JobResult(number, id_value, False, None, None, reason, True)

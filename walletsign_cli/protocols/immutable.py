@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from walletsign_cli.errors import BadInputError, RefusedRequestError
+from walletsign_cli.limits import MAX_MESSAGE_BYTES, check_size
 
 LINK_ORIGINS: dict[str, str] = {
     "mainnet": "https://link.x.immutable.com",
@@ -128,6 +129,17 @@ class SignRequest:
         """The object the SDK posts to the Link window once Link reports ``ready``."""
         return {"type": LINK_MESSAGE_TYPE, "message": SIGN_MESSAGE, "payload": self.params()}
 
+    def to_json(self) -> dict[str, Any]:
+        """``sign-url --wallet immutable --json``: the origin, the request and the post."""
+        return {
+            "wallet": "immutable",
+            "method": "sign",
+            "link_url": self.link_url,
+            "request": self.params(),
+            "env": self.env,
+            "post_message": self.post_message(),
+        }
+
 
 def build_sign_request(
     message: str,
@@ -149,3 +161,38 @@ def build_sign_request(
             hint="ask for a signature over text of your own; Link never signs these for a dapp",
         )
     return SignRequest(message=message, description=description, env=env)
+
+
+def sign_request_from_options(
+    message: str | None, description: str | None, env: str
+) -> tuple[SignRequest, list[str]]:
+    """``sign-url --wallet immutable``'s request from its ``--message`` and ``--description``
+    (both required, UTF-8, within the size limit), and what to warn about it."""
+    if message is None:
+        raise BadInputError(
+            "--message is required with --wallet immutable",
+            hint="add --message TEXT --description TEXT",
+        )
+    if description is None:
+        raise BadInputError(
+            "--description is required with --wallet immutable",
+            hint="Link shows the description to the user as the reason for the request",
+        )
+    for value, name in ((message, "--message"), (description, "--description")):
+        try:
+            size = len(value.encode("utf-8"))
+        except UnicodeEncodeError:
+            raise BadInputError(f"{name} is not valid UTF-8 text") from None
+        check_size(size, MAX_MESSAGE_BYTES, name)
+    request = build_sign_request(
+        message, description, env=env, message_name="--message", description_name="--description"
+    )
+    warnings = []
+    if not description.strip():
+        warnings.append("--description is only whitespace; Link shows it to the user as the reason")
+    if message.startswith(("0x", "0X")):
+        # research/ethereum.md §2: ethers signMessage(string) signs UTF-8, not the hex bytes.
+        warnings.append(
+            "Link presumably signs --message as UTF-8 text, not as the bytes of its hex"
+        )
+    return request, warnings

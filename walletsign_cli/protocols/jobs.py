@@ -15,12 +15,10 @@ For a library user:
   the same reasons as ``verify --batch`` writes.
 """
 
-from __future__ import annotations
-
 import importlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, cast
 
 from walletsign_cli.core import base58
 from walletsign_cli.core.encoding import parse_hex
@@ -44,11 +42,6 @@ from walletsign_cli.protocols.verification import (
     Verdict,
     effective_scheme,
 )
-
-if TYPE_CHECKING:
-    from walletsign_cli.protocols.ethereum import SiweRequest, TypedDataRequest
-
-    Request = SolanaRequest | EthereumRequest | TypedDataRequest | SiweRequest
 
 MESSAGE_KEYS = ("message", "message_hex", "message_b58")
 SIGNER_KEYS = {SOLANA: "public_key", ETHEREUM: "address"}
@@ -79,6 +72,15 @@ class Message(NamedTuple):
     alternatives: tuple[Alternative, ...] = ()
 
 
+class Request(Protocol):
+    """A job's decoded request (SolanaRequest, EthereumRequest, or a request of a scheme
+    module such as :mod:`walletsign_cli.protocols.ethereum`)."""
+
+    def verdict(self, match: Match) -> Verdict:
+        """The verdict for a signature that verified."""
+        ...  # pragma: no cover
+
+
 class Job(NamedTuple):
     """A parsed job: the decoded request, its effective scheme and its claims."""
 
@@ -103,7 +105,9 @@ class Job(NamedTuple):
             if isinstance(self.request, SolanaRequest):
                 assert isinstance(exc, InvalidSignatureError)  # noqa: S101 - ed25519 only
                 return self.request.failed(self.scheme, exc)
-            return self.request.failed(exc)
+            # Every other request's failed() takes the error alone.
+            failed: Verdict = cast("Any", self.request).failed(exc)
+            return failed
 
 
 # --- the scheme table --------------------------------------------------------------------

@@ -15,8 +15,6 @@ Sources: anza-xyz/solana-sdk ``offchain-message/src/lib.rs``, the agave proposal
 ``off-chain-message-signing.md``, anza-xyz/kit ``packages/offchain-messages``.
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 from walletsign_cli.core import base58

@@ -33,8 +33,6 @@ not a sign-in (the reason says where the two differ), so a claim (``--domain``,
 :func:`check` then checks the claims, the same for both chains.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime

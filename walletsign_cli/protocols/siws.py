@@ -6,15 +6,10 @@ Ethereum there; this module keeps the Solana names (an address is the base58 sig
 the signing key and checks no times; :func:`check` does both, as a relying party must.
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
+from datetime import datetime
 
 from walletsign_cli.protocols import signin
 from walletsign_cli.protocols.signin import SIWS_HEADER_SUFFIX, Claims, SignInMessage, parse_time
-
-if TYPE_CHECKING:
-    from datetime import datetime
 
 HEADER_SUFFIX = SIWS_HEADER_SUFFIX
 

@@ -8,15 +8,14 @@ reading of the same input would verify); the command turns it into a verdict.
 The Ethereum core (coincurve, pycryptodome) is imported only on the Ethereum path.
 """
 
-from __future__ import annotations
-
 import binascii
-import json
 from collections.abc import Mapping
+from datetime import datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from walletsign_cli.core import base58, ed25519
+from walletsign_cli.core.encoding import from_json
 from walletsign_cli.errors import (
     BadInputError,
     InvalidSignatureError,
@@ -25,8 +24,6 @@ from walletsign_cli.errors import (
 from walletsign_cli.protocols import offchain, siws
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from walletsign_cli.core.eth import EthSignature
 
 SOLANA = "solana"
@@ -146,7 +143,7 @@ def _keypair_error(name: str) -> BadInputError:
 
 def _key_from_json_array(value: str, name: str) -> tuple[bytes, str]:
     try:
-        numbers = json.loads(value)
+        numbers = from_json(value)
         raw = bytes(numbers)
     except (ValueError, TypeError, RecursionError):
         raise BadInputError(f"{name} is not a base58 key or a JSON byte array") from None
@@ -251,7 +248,7 @@ class SolanaRequest(NamedTuple):
         message_encoding: str,
         alternatives: tuple[Alternative, ...] = (),
         names: tuple[str, str] = ("--public-key", "--signature"),
-    ) -> SolanaRequest:
+    ) -> "SolanaRequest":
         """Decode the key and signature (a signature of the wrong length is kept: invalid)."""
         key, key_encoding = parse_solana_public_key(public_key, name=names[0])
         sig, sig_encoding = decode_binary(signature, SIGNATURE_SIZE, name=names[1])
@@ -529,9 +526,10 @@ def parse_eth_signature_text(text: str, *, name: str = "--signature") -> tuple[b
 
 def _from_link_json(value: str, name: str) -> str:
     try:
-        document = json.loads(value)
-    except json.JSONDecodeError as exc:
-        raise BadInputError(f"{name} starts with '{{' but is not JSON: {exc.msg}") from None
+        document = from_json(value)
+    except ValueError as exc:  # a json.JSONDecodeError
+        reason = getattr(exc, "msg", str(exc))
+        raise BadInputError(f"{name} starts with '{{' but is not JSON: {reason}") from None
     except RecursionError:
         raise BadInputError(f"{name} is JSON nested too deeply") from None
     for path in (("result",), ("data", "result"), ("signature",)):
@@ -554,7 +552,7 @@ class EthereumRequest(NamedTuple):
     """
 
     address: bytes | None
-    signature: EthSignature | None
+    signature: "EthSignature | None"
     message: bytes
     signature_encoding: str
     message_encoding: str
@@ -573,7 +571,7 @@ class EthereumRequest(NamedTuple):
         message_encoding: str,
         alternatives: tuple[Alternative, ...] = (),
         names: tuple[str, str] = ("--address", "--signature"),
-    ) -> EthereumRequest:
+    ) -> "EthereumRequest":
         """Decode the address and signature; malformed ones are bad input."""
         from walletsign_cli.core import eth
 

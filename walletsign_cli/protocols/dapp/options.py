@@ -1,0 +1,137 @@
+"""Which options of the deeplink commands go together, and what each request needs.
+
+The rules ``connect-url`` and ``sign-url`` apply before anything is built: a request signs
+either a message (from exactly one source) or transactions, ``--send`` takes exactly one
+transaction, Immutable X Link takes none of the deeplink options, and the answer arrives
+either on ``--redirect-link`` or on the link ``--listen`` serves. A broken rule is a
+:class:`~walletsign_cli.errors.UsageError` (exit 2), whose message names the options.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from walletsign_cli.core.encoding import parse_hex
+from walletsign_cli.errors import UsageError
+from walletsign_cli.limits import MAX_MESSAGE_BYTES, check_size
+from walletsign_cli.protocols.dapp.report import Rows, message_rows
+from walletsign_cli.protocols.dapp.requests import (
+    RequestContent,
+    sign_message,
+    sign_transactions,
+    text_message,
+)
+from walletsign_cli.protocols.state import Document, check_name
+
+NOT_WITH_IMMUTABLE = {
+    "message_hex": "--message-hex",
+    "message_file": "--message-file",
+    "transactions": "--transaction",
+    "send": "--send",
+    "session_name": "--session",
+    "base_url": "--base-url",
+    "display": "--display",
+    "redirect_link": "--redirect-link",
+    "qr": "--qr",
+    "qr_file": "--qr-file",
+    "listen": "--listen",
+}
+"""sign-url's parameters that ``--wallet immutable`` does not take, with their option names."""
+
+
+def wants_immutable(params: Mapping[str, Any]) -> bool:
+    """True when sign-url's parameters (by name) ask for Immutable X Link; refuses what does
+    not go with the wallet chosen."""
+    if params.get("wallet") != "immutable":
+        if params.get("description") is not None or params.get("link_env") is not None:
+            raise UsageError("--description and --env go with --wallet immutable only")
+        return False
+    given = [option for name, option in NOT_WITH_IMMUTABLE.items() if params.get(name)]
+    if given:
+        raise UsageError(f"{', '.join(given)} cannot be used with --wallet immutable")
+    if params.get("message") is None:
+        raise UsageError("--wallet immutable needs --message TEXT")
+    if params.get("description") is None:
+        raise UsageError("--wallet immutable needs --description TEXT")
+    return True
+
+
+def check_content_options(
+    message: str | None,
+    message_hex: str | None,
+    message_file: str | None,
+    display: str | None,
+    transactions: Sequence[str],
+    send: bool,
+) -> None:
+    """The combinations of message and transaction options a request can take."""
+    sources = [
+        option
+        for option, value in (
+            ("--message", message),
+            ("--message-hex", message_hex),
+            ("--message-file", message_file),
+        )
+        if value is not None
+    ]
+    if transactions and sources:
+        raise UsageError(f"--transaction cannot be combined with {sources[0]}")
+    if not transactions and len(sources) != 1:
+        raise UsageError(
+            "give exactly one of --message, --message-hex, --message-file (or --transaction)"
+        )
+    if send and len(transactions) != 1:
+        raise UsageError("--send takes exactly one --transaction")
+    if transactions and display is not None:
+        raise UsageError("--display goes with a message, not --transaction")
+
+
+def request_content(
+    message: str | None,
+    message_hex: str | None,
+    file_bytes: bytes | None,
+    display: str | None,
+    transactions: Sequence[str],
+    send: bool,
+) -> tuple[RequestContent, Rows]:
+    """What to ask the wallet to sign (options checked by :func:`check_content_options`;
+    ``file_bytes`` is what ``--message-file`` holds), and the rows that show the message."""
+    if transactions:
+        return sign_transactions(transactions, send=send), []
+    if message is not None:
+        raw = text_message(message, option="--message")
+    elif message_hex is not None:
+        check_size(len(message_hex), 2 * MAX_MESSAGE_BYTES + 2, "--message-hex")
+        raw = parse_hex(message_hex, "--message-hex")
+    else:
+        assert file_bytes is not None  # noqa: S101 - check_content_options wants one source
+        raw = file_bytes
+    content = sign_message(raw, display, text=message is not None)
+    return content, message_rows(raw, content.remembered["display"])
+
+
+def check_connect_options(wallet: str | None, base_url: str | None) -> None:
+    """A connect request names its wallet, or the deeplink base that stands for it."""
+    if wallet is None and base_url is None:
+        raise UsageError("missing option '--wallet' (or give --base-url)")
+
+
+def check_answer_options(listen: bool, redirect_link: str | None) -> None:
+    """The answer arrives on ``--redirect-link`` or on the link ``--listen`` serves: one."""
+    if not listen and redirect_link is None:
+        raise UsageError("missing option '--redirect-link' (or --listen)")
+    if listen and redirect_link is not None:
+        raise UsageError("--listen serves its own redirect link: drop --redirect-link")
+
+
+def check_decode_options(
+    key: str | None, session: str | None, document: Callable[[], Document]
+) -> None:
+    """Refuse a bad ``--key`` or ``--session`` at once, not after the wait for the answer
+    (exit 3; exit 5 when ``document()``, the keystore, has no such key)."""
+    if session is not None:
+        check_name(session, option="--session")
+    if key is not None:
+        check_name(key, option="--key")
+        document().dapp_keypair(key)
