@@ -598,3 +598,20 @@ def test_listen_timeout_names_the_option_that_set_it(run: Any) -> None:
     assert result.exit_code == 3
     assert "--listen-timeout: no answer reached the redirect link within 0.2 s" in result.stderr
     assert "pass a larger --listen-timeout" in result.stderr
+
+
+def test_listener_errors_name_the_callers_parameters(run: Any) -> None:
+    # The listener knows no command's options: a library caller reads its Python names,
+    # and each command passes its own spelling (sign-url's are --listen-*).
+    with pytest.raises(BadInputError, match=r"^port must be 0-65535"):
+        Listener(port=70000)
+    with pytest.raises(BadInputError, match=r"^path must be"):
+        normalize_path("/a/../b")
+    assert run("keygen").exit_code == 0
+    served = run("sign-url", "--listen", "--listen-host", "256.1.1.1", "--message", "hi")
+    assert served.exit_code == 3
+    assert "--listen-host/--listen-port: cannot listen on 256.1.1.1" in served.stderr
+    assert "--host/--port" not in served.stderr
+    listened = run("listen", "--host", "256.1.1.1")
+    assert listened.exit_code == 3
+    assert "--host/--port: cannot listen on 256.1.1.1" in listened.stderr
