@@ -451,10 +451,17 @@ def test_transaction_answer_is_matched(run: Any) -> None:
 
     tx = base58.encode(unsigned(legacy_message(base58.decode(VECTORS["account"]["public_key"]))))
     assert run("sign-url", "--redirect-link", "myapp://t", "--transaction", tx).exit_code == 0
-    answer = _seal_answer(json.dumps({"transaction": base58.encode(b"\2signed")}).encode())
+    # Not a transaction at all: bad input, naming the value.
+    junk = _seal_answer(json.dumps({"transaction": base58.encode(b"\2signed")}).encode())
+    result = run("decode-redirect", junk, "--json")
+    assert result.exit_code == 3 and "data.transaction" in result.stderr
+    # A transaction the session's account did not sign does not verify.
+    answer = _seal_answer(json.dumps({"transaction": tx}).encode())
     doc = json.loads(run("decode-redirect", answer, "--json").stdout)
     assert doc["method"] == "signTransaction"
-    assert doc["verified"] is None
+    assert doc["verified"] is False
+    assert doc["modified"] is False
+    assert doc["transactions_checked"][0]["signatures"][0]["status"] == "empty"
     assert doc["session_name"] == "phantom"
 
 

@@ -242,13 +242,15 @@ def simulate_wallet(
     wallet: str | None = None,
     reject: int | None = None,
     error_message: str | None = None,
+    fault: str | None = None,
 ) -> Answer:
     """Answer a request deeplink as the wallet would (``walletsign simulate``): the
     returned answer's ``redirect`` is the URL the wallet opens. The simulated wallet's
     account and per-dapp keys are kept in ``store`` under ``wallets[wallet_name]``.
 
     ``reject`` presses Reject with that wallet error code; ``wallet`` overrides the wallet
-    read from the URL (for a custom base URL).
+    read from the URL (for a custom base URL); ``fault`` (a key of
+    :data:`walletsign_cli.protocols.simulator.FAULTS`) answers wrongly on purpose.
     """
     check_name(wallet_name, option="--wallet-name")
     request = simulator.parse_request(url, wallet=wallet)
@@ -259,6 +261,7 @@ def simulate_wallet(
             wallet_name=wallet_name,
             reject=reject,
             error_message=error_message,
+            fault=fault,
         )
         if answer.state is not None:
             txn.document = txn.document.with_wallet(wallet_name, answer.state)

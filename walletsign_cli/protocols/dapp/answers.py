@@ -22,6 +22,7 @@ from walletsign_cli.errors import (
 )
 from walletsign_cli.limits import MAX_URL_CHARS, check_size
 from walletsign_cli.protocols import deeplink
+from walletsign_cli.protocols.dapp import transactions
 from walletsign_cli.protocols.dapp.result import RedirectResult, replay_warning
 from walletsign_cli.protocols.dapp.sessions import mark_answered, pending_requests, resolve_session
 from walletsign_cli.protocols.state import (
@@ -267,9 +268,13 @@ def _encrypted(
     )
     chosen, verified = _match(answer, methods, entry, requests)
     req = chosen[1] if chosen else None
+    method = (req and req.method) or (methods[0] if len(methods) == 1 else None)
+    checks = _transaction_checks(method, answer, req, entry)
+    if checks is not None:
+        verified = transactions.summary(checks)
     result = RedirectResult(
         "approved",
-        method=(req and req.method) or (methods[0] if len(methods) == 1 else None),
+        method=method,
         wallet=entry.wallet,
         session_name=session_name,
         data=answer,
@@ -279,6 +284,8 @@ def _encrypted(
         replay=bool(req and req.answered_at),
         warnings=replay_warning(req),
     )
+    if checks is not None:
+        _add_transaction_findings(result, checks)
     _add_findings(result, answer)
     if verified is False:
         # A forged or mismatched answer must not use up the request: the genuine answer
@@ -347,8 +354,69 @@ def _match(
             return signed, True
     if not requests:
         return None, None
-    chosen = requests[0]
+    chosen = _same_transaction(answer, requests) or requests[0]
     return chosen, (False if chosen[1].method == deeplink.SIGN_MESSAGE else None)
+
+
+def _same_transaction(answer: dict[str, Any], requests: list[tuple[str, PendingRequest]]) -> Chosen:
+    """The request whose first transaction has the returned first transaction's message."""
+    texts = answer.get("transactions") or [answer.get("transaction")]
+    if not isinstance(texts, list) or not isinstance(texts[0], str):
+        return None
+    try:
+        got = transactions.parse_b58_transaction(texts[0], "data.transaction").message.raw
+    except BadInputError:
+        return None
+    for candidate in requests:
+        asked = candidate[1].transactions or ()
+        try:
+            if asked and transactions.parse_b58_transaction(asked[0], "").message.raw == got:
+                return candidate
+        except BadInputError:
+            continue
+    return None
+
+
+def _account(entry: SessionEntry) -> Ed25519PublicKey:
+    try:
+        return Ed25519PublicKey.from_base58(entry.public_key or "", name="session public key")
+    except BadInputError as exc:
+        raise damaged(exc) from None
+
+
+def _transaction_checks(
+    method: str | None, answer: dict[str, Any], req: PendingRequest | None, entry: SessionEntry
+) -> list[transactions.TransactionCheck] | None:
+    """The checks of a transaction answer (signAndSend only against a remembered request)."""
+    if method in (deeplink.SIGN_TRANSACTION, deeplink.SIGN_ALL_TRANSACTIONS) or (
+        method == deeplink.SIGN_AND_SEND_TRANSACTION and req is not None
+    ):
+        asked = req.transactions if req is not None else None
+        return transactions.check_answer(method, answer, asked, _account(entry).raw)
+    return None
+
+
+def _add_transaction_findings(
+    result: RedirectResult, checks: list[transactions.TransactionCheck]
+) -> None:
+    result.transaction_checks = [c.to_json() for c in checks]
+    result.modified = any(c.modified for c in checks)
+    many = len(checks) > 1
+    for check in checks:
+        where = f"transaction {check.index + 1}: " if many else ""
+        if check.problem is not None:
+            result.warnings.append(where + check.problem)
+        if check.modified:
+            result.warnings.append(
+                f"{where}the wallet changed the transaction: {len(check.differences)} "
+                "difference(s) from the requested message (see the diff)"
+            )
+        for slot in check.slots:
+            if slot.index != check.account_slot and slot.status != "valid":
+                result.notes.append(
+                    f"{where}signature slot {slot.index} ({base58.encode(slot.signer)}) is "
+                    f"{slot.status}: another signer must still sign"
+                )
 
 
 def _signed_request(
@@ -359,10 +427,7 @@ def _signed_request(
     if not isinstance(signature_text, str):
         raise BadInputError("data.signature is not a string")
     signature = deeplink.decode_b58_exact(signature_text, 64, "data.signature")
-    try:
-        account = Ed25519PublicKey.from_base58(entry.public_key or "", name="session public key")
-    except BadInputError as exc:
-        raise damaged(exc) from None
+    account = _account(entry)
     for candidate in requests:
         if candidate[1].method != deeplink.SIGN_MESSAGE:
             continue
