@@ -426,23 +426,56 @@ def _signed_request(
     signature_text = answer["signature"]
     if not isinstance(signature_text, str):
         raise BadInputError("data.signature is not a string")
-    signature = deeplink.decode_b58_exact(signature_text, 64, "data.signature")
+    raw = deeplink.decode_b58(signature_text, "data.signature")
     account = _account(entry)
     for candidate in requests:
         if candidate[1].method != deeplink.SIGN_MESSAGE:
             continue
         try:
             message = base58.decode(candidate[1].message or "")
-            ed25519.verify(account.raw, message, signature)
+            ed25519.verify(account.raw, message, signature_part(raw, message))
         except (InvalidSignatureError, BadInputError):
             continue
         return candidate
+    if len(raw) != ed25519.SIGNATURE_SIZE:
+        raise BadInputError(f"data.signature must be 64 bytes, got {len(raw)}")
+    return None
+
+
+def signature_part(raw: bytes, message: bytes) -> bytes:
+    """The 64-byte signature in what a wallet returned: itself, or the signature part of
+    ``message || signature`` (some wallets) or ``signature || message`` (NaCl's signed form)."""
+    size = ed25519.SIGNATURE_SIZE
+    if len(raw) == size + len(message) and raw[:-size] == message:
+        return raw[-size:]
+    if len(raw) == size + len(message) and raw[size:] == message:
+        return raw[:size]
+    return raw
+
+
+def signature_layout(raw: bytes, message: bytes) -> str | None:
+    """``message || signature`` or ``signature || message`` when ``raw`` is one of those."""
+    size = ed25519.SIGNATURE_SIZE
+    if len(raw) != size + len(message):
+        return None
+    if raw[:-size] == message:
+        return "message || signature"
+    if raw[size:] == message:
+        return "signature || message"
     return None
 
 
 def _add_findings(result: RedirectResult, answer: dict[str, Any]) -> None:
     """Notes and warnings about what was (not) checked."""
     req = result.request
+    if result.verified and req is not None and req.method == deeplink.SIGN_MESSAGE:
+        raw = base58.decode(str(answer["signature"]))
+        layout = signature_layout(raw, base58.decode(req.message or ""))
+        if layout is not None:
+            result.warnings.append(
+                f"data.signature is {layout} ({len(raw)} bytes), not a 64-byte signature: "
+                "its 64-byte signature part verifies"
+            )
     if req is None:
         result.notes.append("no remembered request matches this answer; nothing was checked")
     if result.verified is False:

@@ -1,0 +1,302 @@
+"""Diagnose a wallet's answer: everything that can be told without the dapp key, then (with a
+keystore) which stored key or session opens it and what decoding it would find.
+
+Without a keystore an answer still tells its kind (an error, a connect answer, a session
+answer), the wallet (by its key parameter), the wallet's encryption key, and whether its
+``nonce`` and ``data`` have the lengths a sealed answer has (a cut-off paste is the likelier
+cause of "cannot decrypt" when ``data`` is shorter than the smallest answer).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from walletsign_cli.core import base58, box, ed25519
+from walletsign_cli.errors import BadInputError, InvalidSignatureError, WalletsignError
+from walletsign_cli.protocols import deeplink
+from walletsign_cli.protocols.dapp import answers
+from walletsign_cli.protocols.dapp.result import RedirectResult
+from walletsign_cli.protocols.dapp.sessions import resolve_session
+from walletsign_cli.protocols.diagnosis.checks import Check, ok, problem, warning
+from walletsign_cli.protocols.state import Document
+
+# The smallest sealed answers: ``{"public_key":"<32 chars>","session":"<87 chars>"}`` (a
+# base58 key and a token of at least a 64-byte signature), ``{"signature":"<87 chars>"}``; each
+# plus box's 16-byte tag.
+MIN_CONNECT_DATA = len('{"public_key":"","session":""}') + 32 + 87 + box.TAG_SIZE
+MIN_ANSWER_DATA = len('{"signature":""}') + 87 + box.TAG_SIZE
+
+ERROR_HINTS: dict[int, str] = {
+    4001: "the user pressed Reject: nothing is wrong with the request",
+    4100: "the wallet has not authorized this dapp: connect again",
+    4900: "the wallet is disconnected: connect again",
+    -32000: "the wallet could not read the request: run walletsign doctor on the deeplink",
+    -32002: "the wallet is busy with another request: try again",
+    -32003: "the wallet refused the transaction: run walletsign doctor on the deeplink "
+    "(fee payer, blockhash, signature slots)",
+    -32601: "the wallet does not know this method",
+    -32603: "the wallet failed on the request: run walletsign doctor on the deeplink "
+    "(transaction encoding, fee payer, blockhash, signature slots, length)",
+}
+
+
+def diagnose_answer(url: str, doc: Document | None, keystore: str | None) -> list[Check]:
+    """Every check of a wallet's answer (``doc`` is the keystore, ``None`` when there is none)."""
+    try:
+        redirect = deeplink.parse_redirect(url)
+    except BadInputError as exc:
+        return [problem("answer.parse", exc.message, exc.hint)]
+    if redirect.kind == "error":
+        return [_error(redirect)]
+    if redirect.kind == "empty":
+        return [
+            ok(
+                "answer.kind",
+                "no nonce, data or errorCode: a disconnect answer, or the redirect link alone",
+            )
+        ]
+    checks = _shape(redirect)
+    if doc is None:
+        return [*checks, _no_keystore(keystore)]
+    if redirect.kind == "connect":
+        return checks + _connect(redirect, doc)
+    return checks + _encrypted(redirect, doc)
+
+
+def _error(redirect: deeplink.Redirect) -> Check:
+    code = redirect.error_code
+    assert code is not None  # noqa: S101 - kind "error"
+    message = redirect.error_message or ""
+    hint = ERROR_HINTS.get(code, "see the wallet's error table")
+    if "sharing secret" in message.lower():
+        hint = "the wallet holds no session for this dapp key (reinstalled, or disconnected): "
+        hint += "connect again"
+    return problem(
+        "answer.error",
+        f"the wallet answered with error {code} {deeplink.error_name(code)}: {message}",
+        hint=hint,
+    )
+
+
+def _shape(redirect: deeplink.Redirect) -> list[Check]:
+    assert redirect.data is not None  # noqa: S101 - kinds connect and encrypted
+    size = len(redirect.data)
+    if redirect.kind == "connect":
+        wallet = redirect.wallet_hint or "a wallet that names no wallet"
+        kind = ok(
+            "answer.kind",
+            f"a connect answer from {wallet} ({redirect.key_param}); its encryption key is "
+            f"{redirect.wallet_public_key}",
+        )
+        least, what = MIN_CONNECT_DATA, "a connect answer"
+    else:
+        kind = ok(
+            "answer.kind",
+            "an answer to a session request (signMessage, a transaction method): its method "
+            "shows once it is decrypted",
+        )
+        least, what = MIN_ANSWER_DATA, "any session answer"
+    checks = [kind, ok("answer.nonce", "nonce: 24 bytes")]
+    if size < least:
+        checks.append(
+            problem(
+                "answer.data",
+                f"data is {size} bytes, shorter than {what} can be ({least}): the URL was cut "
+                "off (a truncated paste), not sealed for another key",
+                hint="copy the whole redirect URL again",
+            )
+        )
+    else:
+        checks.append(
+            ok("answer.data", f"data: {size} bytes sealed ({size - box.TAG_SIZE} of JSON)")
+        )
+    return checks
+
+
+def _no_keystore(keystore: str | None) -> Check:
+    where = f"keystore {keystore}" if keystore else "no keystore"
+    return warning(
+        "answer.keystore",
+        f"{where}: without the dapp key (and the session) the answer cannot be decrypted",
+        hint="run doctor where connect-url ran, or pass --keystore PATH of that keystore",
+    )
+
+
+def _connect(redirect: deeplink.Redirect, doc: Document) -> list[Check]:
+    assert redirect.wallet_public_key is not None and redirect.data is not None  # noqa: S101
+    assert redirect.nonce is not None  # noqa: S101
+    candidates = []
+    for name in sorted(doc.keys):
+        try:
+            candidates.append(
+                (name, deeplink.connect_shared(redirect.wallet_public_key, doc.dapp_keypair(name)))
+            )
+        except WalletsignError:
+            continue
+    opened = deeplink.try_open(redirect.data, redirect.nonce, candidates)
+    if opened is None:
+        return [_no_key_opens(doc, len(candidates))]
+    checks = [ok("answer.decrypt", f"opened with dapp key {opened[0]!r}")]
+    return checks + _decode(redirect, doc)
+
+
+def _no_key_opens(doc: Document, tried: int) -> Check:
+    stored = {entry.public_key for entry in doc.keys.values()}
+    orphans = [
+        r
+        for r in doc.requests.values()
+        if r.method == deeplink.CONNECT and r.dapp_public_key not in stored
+    ]
+    if orphans:
+        hint = (
+            f"connect-url made a request at {orphans[0].created_at} with dapp key "
+            f"{orphans[0].dapp_key!r} = {orphans[0].dapp_public_key}, since replaced (keygen "
+            "--force?): connect again"
+        )
+    elif tried == 0:
+        hint = "this keystore has no dapp key: use the keystore that ran connect-url"
+    else:
+        hint = "sealed for a dapp key of another keystore (or a web reload lost the keypair)"
+    return problem("answer.decrypt", f"no stored dapp key opens it ({tried} tried)", hint=hint)
+
+
+def _encrypted(redirect: deeplink.Redirect, doc: Document) -> list[Check]:
+    assert redirect.data is not None and redirect.nonce is not None  # noqa: S101
+    candidates = []
+    for name in sorted(doc.sessions):
+        try:
+            candidates.append((name, resolve_session(doc, name).shared))
+        except WalletsignError:
+            continue
+    opened = deeplink.try_open(redirect.data, redirect.nonce, candidates)
+    if opened is None:
+        hint = (
+            "decode the wallet's connect answer first: it saves the session"
+            if not candidates
+            else "the answer is for a session of another keystore, or one replaced since"
+        )
+        return [
+            problem(
+                "answer.decrypt", f"no saved session opens it ({len(candidates)} tried)", hint=hint
+            )
+        ]
+    checks = [ok("answer.decrypt", f"opened with session {opened[0]!r}")]
+    return checks + _decode(redirect, doc)
+
+
+def _decode(redirect: deeplink.Redirect, doc: Document) -> list[Check]:
+    """What decode-redirect would find (nothing is saved)."""
+    try:
+        result, _ = answers.answer(redirect, doc)
+    except WalletsignError as exc:
+        return [problem("answer.decode", exc.message, exc.hint)]
+    return result_checks(result, doc)
+
+
+def result_checks(result: RedirectResult, doc: Document) -> list[Check]:
+    """The checks of a decoded answer."""
+    checks = [ok("answer.method", f"method {result.method or 'unknown'}")]
+    checks += [_stale_or_replay(text) for text in result.warnings]
+    checks += [ok("answer.note", text) for text in result.notes]
+    if result.method == deeplink.CONNECT:
+        return checks + _token(result)
+    if result.method == deeplink.DISCONNECT:
+        return checks
+    return [*checks, _verdict(result, doc)]
+
+
+def _stale_or_replay(text: str) -> Check:
+    if "does not verify" in text or "is not a signer" in text:
+        return problem("answer.signature", text)
+    return warning("answer.warning", text)
+
+
+def _token(result: RedirectResult) -> list[Check]:
+    token = result.session_token
+    if token is None:
+        return [ok("answer.session", "the session token is opaque (not Phantom's layout)")]
+    signed = token["signed_by_public_key"]
+    checks = [
+        ok("answer.session", "the session token is signed by the account")
+        if signed
+        else warning("answer.session", "the session token is NOT signed by the account")
+    ]
+    cluster = token["data"].get("cluster", "mainnet-beta")
+    asked = result.request.cluster if result.request is not None else None
+    if asked is not None and cluster != asked:
+        checks.append(
+            problem(
+                "answer.cluster",
+                f"the wallet issued the session for {cluster}, but the request asked {asked}",
+                hint="switch the wallet's network (or connect with --cluster "
+                f"{cluster}): a {asked} transaction will fail on {cluster}",
+            )
+        )
+    else:
+        checks.append(ok("answer.cluster", f"the session is for {cluster}"))
+    return checks
+
+
+def _verdict(result: RedirectResult, doc: Document) -> Check:
+    if result.verified is True:
+        return ok("answer.signature", "the signature verifies with the session's public key")
+    if result.verified is None:
+        return warning(
+            "answer.signature",
+            "the signature was not checked: no remembered request fits this answer",
+            hint="build requests with walletsign sign-url so that their answers can be checked",
+        )
+    form = signature_form(result, doc)
+    if form is not None:
+        return warning("answer.signature", form, hint="use the 64-byte signature named above")
+    return problem(
+        "answer.signature",
+        "the signature does not verify with the session's public key",
+        hint="the answer was signed by another key or over other bytes",
+    )
+
+
+def signature_form(result: RedirectResult, doc: Document) -> str | None:
+    """Say what a signMessage signature that does not verify really is, when it is a known
+    mistake: a signature over the hex text of the message instead of its bytes, or over the
+    bytes a hex text spells instead of the text (utf8 vs hex display)."""
+    text = result.data.get("signature")
+    req = result.request
+    entry = doc.sessions.get(result.session_name or "")
+    if not isinstance(text, str) or req is None or req.message is None or entry is None:
+        return None
+    try:
+        raw = base58.decode(text, name="signature")
+        message = base58.decode(req.message, name="message")
+        account = base58.decode_exact(entry.public_key or "", 32, name="public key")
+    except BadInputError:
+        return None
+    for label, signature, signed in _forms(raw, message):
+        try:
+            ed25519.verify(account, signed, signature)
+        except (InvalidSignatureError, BadInputError):
+            continue
+        return label
+    return None
+
+
+def _forms(raw: bytes, message: bytes) -> list[tuple[str, bytes, bytes]]:
+    # message || signature is accepted (with a warning) by the decoding itself.
+    if len(raw) != ed25519.SIGNATURE_SIZE:
+        return []
+    forms = [
+        ("the signature is over the message's hex text, not its bytes", raw, message.hex().encode())
+    ]
+    try:
+        spelled = bytes.fromhex(message.decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        return forms
+    forms.append(
+        ("the signature is over the bytes the hex text spells, not the text", raw, spelled)
+    )
+    return forms
+
+
+def summary_of(checks: list[Check]) -> dict[str, Any]:
+    """Counts by status (for tests and renderers)."""
+    return {s: sum(c.status == s for c in checks) for s in ("ok", "warning", "problem")}

@@ -1,0 +1,62 @@
+"""``diagnose``: one pasted URL (a request deeplink or a wallet's answer) in, a report out."""
+
+from __future__ import annotations
+
+from walletsign_cli.errors import BadInputError
+from walletsign_cli.limits import MAX_URL_CHARS
+from walletsign_cli.protocols import deeplink
+from walletsign_cli.protocols.diagnosis.answer import diagnose_answer
+from walletsign_cli.protocols.diagnosis.checks import Check, Report, ok, problem, warning
+from walletsign_cli.protocols.diagnosis.paste import unwrap
+from walletsign_cli.protocols.diagnosis.request import is_request, lint_request
+from walletsign_cli.protocols.state import Document
+
+
+def diagnose(
+    text: str,
+    doc: Document | None,
+    *,
+    keystore: str | None = None,
+    keystore_problem: Check | None = None,
+    expect_answer: bool = False,
+) -> Report:
+    """Every check that can be made on ``text`` with ``doc`` (``None``: no keystore, or one
+    that could not be read; ``keystore_problem`` says why, ``keystore`` names its path).
+
+    ``expect_answer`` (decode-redirect): a request deeplink is then itself the problem.
+    """
+    report = Report()
+    if keystore_problem is not None:
+        report.checks.append(keystore_problem)
+    if len(text) > MAX_URL_CHARS:
+        report.checks.append(problem("input", f"the input is over {MAX_URL_CHARS:,} characters"))
+        return report
+    url, repairs = unwrap(text)
+    report.checks += [
+        warning("input.repaired", f"{repair}; paste the URL exactly as it was opened")
+        for repair in repairs
+    ]
+    try:
+        deeplink.check_text(url, "the input")
+    except BadInputError as exc:
+        report.checks.append(problem("input", exc.message))
+        return report
+    if not url:
+        report.checks.append(problem("input", "the input is empty"))
+        return report
+    if is_request(url):
+        report.checks.append(
+            problem(
+                "input.kind",
+                "this is the request deeplink (sent to the wallet), not the wallet's answer",
+                hint="open it on the phone (or walletsign simulate it) and paste the URL the "
+                "wallet opens; the request itself is checked below",
+            )
+            if expect_answer
+            else ok("input.kind", "a request deeplink (sent to the wallet)")
+        )
+        report.checks += lint_request(url, doc)
+        return report
+    report.checks.append(ok("input.kind", "a wallet's answer (the redirect the wallet opened)"))
+    report.checks += diagnose_answer(url, doc, keystore)
+    return report
