@@ -23,6 +23,7 @@ from walletsign_cli.errors import (
 from walletsign_cli.limits import MAX_URL_CHARS, check_size
 from walletsign_cli.protocols import deeplink
 from walletsign_cli.protocols.dapp import transactions
+from walletsign_cli.protocols.dapp.matching import match_connect
 from walletsign_cli.protocols.dapp.result import RedirectResult, replay_warning
 from walletsign_cli.protocols.dapp.sessions import mark_answered, pending_requests, resolve_session
 from walletsign_cli.protocols.state import (
@@ -116,11 +117,14 @@ def _connect(
     public_key, token, account = _connect_fields(answer)
     dapp_public = str(doc.dapp_keypair(key_name).public)
     wallet_from_param = _wallet_named_by(redirect.key_param)
-    rid, req = _connect_request(doc, dapp_public, wallet_from_param)
-    wallet = wallet_from_param or (req and req.wallet) or redirect.wallet_hint or "wallet"
-    session_name = session or _safe_name(wallet)
     token_info = deeplink.parse_session_token(token)
     from_token: dict[str, Any] = token_info.data if token_info else {}
+    match = match_connect(
+        doc, dapp_public, wallet_from_param, str(redirect.wallet_public_key), from_token, token
+    )
+    rid, req = match.request_id, match.request
+    wallet = wallet_from_param or (req and req.wallet) or redirect.wallet_hint or "wallet"
+    session_name = session or _safe_name(wallet)
     entry = SessionEntry(
         wallet=wallet,
         base_url=_session_base(req, wallet),
@@ -134,6 +138,8 @@ def _connect(
         redirect_link=(req and req.redirect_link) or redirect.link,
         created_at=at,
     )
+    # An older answer is not saved over the current session unless --session names one.
+    save = not match.older or session is not None
     result = RedirectResult(
         "approved",
         method=deeplink.CONNECT,
@@ -144,13 +150,26 @@ def _connect(
         request_id=rid,
         request=req,
         session_token=_token_doc(token_info, account),
-        replay=bool(req and req.answered_at),
-        warnings=replay_warning(req),
-        saved=True,
-        replaced=session_name in doc.sessions,
+        replay=match.older,
+        warnings=match.warnings + _answered_before(req),
+        saved=save,
+        replaced=save and session_name in doc.sessions,
     )
+    if not save:
+        result.notes.append("the session was not saved: pass --session NAME to save it anyway")
+        return result, doc
     new = doc.with_session(session_name, entry)
     return result, mark_answered(new, rid, at, session_name=session_name)
+
+
+def _answered_before(req: PendingRequest | None) -> list[str]:
+    # A new wallet key: the user approved the same connect request again. Not a replay.
+    if req is None or not req.answered_at:
+        return []
+    return [
+        f"the connect request of {req.created_at} was answered before (at {req.answered_at}); "
+        "this is a new answer, with a new session"
+    ]
 
 
 def _open_connect(
@@ -200,17 +219,6 @@ def _wallet_named_by(key_param: str | None) -> str | None:
         if wallet.key_param == key_param and key_param != "wallet_encryption_public_key":
             return wallet.name
     return None
-
-
-def _connect_request(
-    doc: Document, dapp_public: str, wallet_from_param: str | None
-) -> tuple[str | None, PendingRequest | None]:
-    requests = pending_requests(
-        doc, lambda r: r.method == deeplink.CONNECT and r.dapp_public_key == dapp_public
-    )
-    if wallet_from_param is not None:
-        requests.sort(key=lambda item: item[1].wallet != wallet_from_param)
-    return requests[0] if requests else (None, None)
 
 
 def _session_base(req: PendingRequest | None, wallet: str) -> str | None:
