@@ -45,17 +45,19 @@ def diagnose(
         report.checks.append(problem("input", "the input is empty"))
         return report
     if is_request(url):
+        lint = lint_request(url, doc)
+        asks = lint[0].message if lint and lint[0].id == "request.method" else "a request"
         report.checks.append(
             problem(
                 "input.kind",
-                "this is the request deeplink (sent to the wallet), not the wallet's answer",
-                hint="open it on the phone (or walletsign simulate it) and paste the URL the "
-                "wallet opens; the request itself is checked below",
+                f"this is the request deeplink ({asks}), not the wallet's answer",
+                hint="open it on the phone (or walletsign simulate it) and pass the URL the "
+                "wallet opens; walletsign doctor checks the request itself",
             )
             if expect_answer
-            else ok("input.kind", "a request deeplink (sent to the wallet)")
+            else ok("input.kind", f"a request deeplink: {asks}")
         )
-        report.checks += lint_request(url, doc)
+        report.checks += lint
         return report
     report.checks.append(ok("input.kind", "a wallet's answer (the redirect the wallet opened)"))
     report.checks += diagnose_answer(url, doc, keystore)
