@@ -278,6 +278,7 @@ class Redirect:
     wallet_public_key: X25519PublicKey | None = None
     nonce: bytes | None = None
     data: bytes | None = None
+    repairs: tuple[str, ...] = ()  # what was repaired in the pasted text (see protocols.paste)
 
     @property
     def kind(self) -> str:
@@ -300,6 +301,24 @@ class Redirect:
             if wallet.key_param == self.key_param or wallet.name == prefix:
                 return wallet.name
         return None if prefix == "wallet" else prefix
+
+
+def looks_like_request(url: str) -> bool:
+    """Whether ``url`` is a deeplink to a wallet (it names the dapp key or carries a
+    ``payload``) rather than a wallet's answer."""
+    try:
+        query = urlsplit(url).query
+    except ValueError:
+        return False
+    names = {name for name, _ in parse_qsl(query, keep_blank_values=True)}
+    return DAPP_KEY_PARAM in names or "payload" in names
+
+
+def request_method(url: str) -> str:
+    """The method a request deeplink names (its last path segment, or a custom scheme's host)."""
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
+    return segments[-1] if segments else parts.netloc
 
 
 def clean_pasted_url(text: str) -> str:

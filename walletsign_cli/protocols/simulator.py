@@ -32,7 +32,7 @@ from walletsign_cli.errors import (
     KeystoreError,
 )
 from walletsign_cli.limits import MAX_URL_CHARS, check_size
-from walletsign_cli.protocols import deeplink
+from walletsign_cli.protocols import deeplink, paste
 from walletsign_cli.protocols.state import WalletDapp, WalletEntry
 
 CHAIN = "solana"
@@ -156,7 +156,7 @@ def parse_request(text: str, *, wallet: str | None = None) -> Request:
     ``wallet`` overrides the wallet read from the URL (for a custom ``--base-url``).
     """
     check_size(len(text), MAX_URL_CHARS, "the deeplink URL")
-    url = deeplink.clean_pasted_url(text)
+    url, _ = paste.unwrap(text)  # quotes, brackets, wrapped lines, &amp; ...
     if not url:
         raise BadInputError("the deeplink URL is empty")
     deeplink.check_text(url, "the deeplink URL")

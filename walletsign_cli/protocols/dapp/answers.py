@@ -9,6 +9,7 @@ session. A forged or mismatched answer leaves the document as it was.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from walletsign_cli.core import base58, ed25519
@@ -21,7 +22,7 @@ from walletsign_cli.errors import (
     KeystoreError,
 )
 from walletsign_cli.limits import MAX_URL_CHARS, check_size
-from walletsign_cli.protocols import deeplink
+from walletsign_cli.protocols import deeplink, paste
 from walletsign_cli.protocols.dapp import transactions
 from walletsign_cli.protocols.dapp.matching import match_connect
 from walletsign_cli.protocols.dapp.result import RedirectResult, replay_warning
@@ -42,12 +43,21 @@ Chosen = tuple[str, PendingRequest] | None
 def read_redirect(
     url: str, *, key: str | None = None, session: str | None = None
 ) -> deeplink.Redirect:
-    """Parse a pasted redirect URL (whitespace removed), checking the ``key`` and ``session``
-    names first; nothing is decrypted."""
+    """Parse a pasted redirect URL, checking the ``key`` and ``session`` names first; nothing
+    is decrypted. What a paste adds (whitespace, quotes, brackets, a markdown link, ``&amp;``,
+    percent-encoding) is removed and listed in :attr:`~deeplink.Redirect.repairs`."""
     check_size(len(url), MAX_URL_CHARS, "the redirect URL")
-    url = deeplink.clean_pasted_url(url)
+    url, repairs = paste.unwrap(url)
     read_names(key, session)
-    return deeplink.parse_redirect(url)
+    if deeplink.looks_like_request(url):
+        raise BadInputError(
+            f"this is the {deeplink.request_method(url)} request deeplink (sent to the wallet), "
+            "not the wallet's answer",
+            hint="open it on the phone (or walletsign simulate it) and pass the URL the wallet "
+            "opens; walletsign doctor shows what the request asks for",
+        )
+    redirect = deeplink.parse_redirect(url)
+    return replace(redirect, repairs=tuple(repairs)) if repairs else redirect
 
 
 def rejection(redirect: deeplink.Redirect) -> RedirectResult:
@@ -96,6 +106,10 @@ def answer(
     else:
         result, new = _disconnect(redirect, doc, session, at)
     result.params = redirect.params
+    silent = [r for r in redirect.repairs if r.startswith("removed") and "whitespace" in r]
+    result.notes += [
+        f"the pasted URL was repaired: {r}" for r in redirect.repairs if r not in silent
+    ]
     return result, new
 
 

@@ -7,6 +7,6 @@ renders them; ``decode-redirect`` names the problems when it fails.
 
 from walletsign_cli.protocols.diagnosis.checks import OK, PROBLEM, WARNING, Check, Report
 from walletsign_cli.protocols.diagnosis.engine import diagnose
-from walletsign_cli.protocols.diagnosis.paste import unwrap
+from walletsign_cli.protocols.paste import unwrap
 
 __all__ = ["OK", "PROBLEM", "WARNING", "Check", "Report", "diagnose", "unwrap"]

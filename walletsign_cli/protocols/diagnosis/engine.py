@@ -7,8 +7,8 @@ from walletsign_cli.limits import MAX_URL_CHARS
 from walletsign_cli.protocols import deeplink
 from walletsign_cli.protocols.diagnosis.answer import diagnose_answer
 from walletsign_cli.protocols.diagnosis.checks import Check, Report, ok, problem, warning
-from walletsign_cli.protocols.diagnosis.paste import unwrap
 from walletsign_cli.protocols.diagnosis.request import is_request, lint_request
+from walletsign_cli.protocols.paste import unwrap
 from walletsign_cli.protocols.state import Document
 
 

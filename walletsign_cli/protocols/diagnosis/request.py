@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from walletsign_cli.core import base58, solana_tx
 from walletsign_cli.errors import BadInputError, WalletsignError
@@ -32,12 +32,7 @@ ZERO_BLOCKHASH = bytes(solana_tx.BLOCKHASH_SIZE)
 
 def is_request(url: str) -> bool:
     """Whether ``url`` looks like a deeplink to a wallet rather than a wallet's answer."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    names = {name for name, _ in parse_qsl(parts.query, keep_blank_values=True)}
-    return deeplink.DAPP_KEY_PARAM in names or "payload" in names
+    return deeplink.looks_like_request(url)
 
 
 def lint_request(url: str, doc: Document | None) -> list[Check]:
