@@ -9,6 +9,7 @@ cause of "cannot decrypt" when ``data`` is shorter than the smallest answer).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from walletsign_cli.core import base58, box, ed25519
@@ -25,6 +26,9 @@ from walletsign_cli.protocols.state import Document
 # plus box's 16-byte tag.
 MIN_CONNECT_DATA = len('{"public_key":"","session":""}') + 32 + 87 + box.TAG_SIZE
 MIN_ANSWER_DATA = len('{"signature":""}') + 87 + box.TAG_SIZE
+
+B58_PER_BYTE = math.log(256) / math.log(58)
+CUT_SLACK = 4  # base58 lengths vary by a character or two; the public key by up to 12
 
 ERROR_HINTS: dict[int, str] = {
     4001: "the user pressed Reject: nothing is wrong with the request",
@@ -135,9 +139,36 @@ def _connect(redirect: deeplink.Redirect, doc: Document) -> list[Check]:
             continue
     opened = deeplink.try_open(redirect.data, redirect.nonce, candidates)
     if opened is None:
-        return [_no_key_opens(doc, len(candidates))]
+        cut = _cut_connect(len(redirect.data), doc)
+        return [_no_key_opens(doc, len(candidates)), *cut]
     checks = [ok("answer.decrypt", f"opened with dapp key {opened[0]!r}")]
     return checks + _decode(redirect, doc)
+
+
+def expected_connect_size(app_url: str, cluster: str) -> int:
+    """About how many bytes a connect answer's ``data`` has for a request, if the wallet
+    uses Phantom's documented session layout (uncertain: the token is opaque to dapps)."""
+    claims = {"app_url": app_url, "timestamp": 1_700_000_000, "chain": "solana", "cluster": cluster}
+    token = math.ceil((64 + len(deeplink.payload_json(claims))) * B58_PER_BYTE)
+    plain = {"public_key": "x" * 44, "session": "x" * token}
+    return len(deeplink.payload_json(plain)) + box.TAG_SIZE
+
+
+def _cut_connect(size: int, doc: Document) -> list[Check]:
+    requests = [r for r in doc.requests.values() if r.method == deeplink.CONNECT and r.app_url]
+    for req in sorted(requests, key=lambda r: r.created_at or "", reverse=True):
+        expected = expected_connect_size(req.app_url or "", req.cluster or "mainnet-beta")
+        if size < expected - CUT_SLACK:
+            return [
+                problem(
+                    "answer.data",
+                    f"data is {size} bytes; the answer to the connect request of "
+                    f"{req.created_at} would be about {expected}: the URL was probably cut off "
+                    "(a truncated paste)",
+                    hint="copy the whole redirect URL again",
+                )
+            ]
+    return []
 
 
 def _no_key_opens(doc: Document, tried: int) -> Check:
@@ -196,7 +227,9 @@ def _decode(redirect: deeplink.Redirect, doc: Document) -> list[Check]:
 def result_checks(result: RedirectResult, doc: Document) -> list[Check]:
     """The checks of a decoded answer."""
     checks = [ok("answer.method", f"method {result.method or 'unknown'}")]
-    checks += [_stale_or_replay(text) for text in result.warnings]
+    # The verdict below says whether (and how) the signature verifies.
+    said = "the signature does not verify against the requested message"
+    checks += [_stale_or_replay(text) for text in result.warnings if not text.startswith(said)]
     checks += [ok("answer.note", text) for text in result.notes]
     if result.method == deeplink.CONNECT:
         return checks + _token(result)
