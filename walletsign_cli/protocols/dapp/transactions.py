@@ -155,3 +155,16 @@ def summary(checks: list[TransactionCheck]) -> bool | None:
     if checks and all(c.verified is True for c in checks):
         return True
     return None
+
+
+def describe_difference(change: dict[str, Any]) -> str:
+    """One line for a difference in its JSON form: ``+``/``-`` an instruction, ``~`` a field."""
+    if change["field"] != "instruction":
+        return f"~ {change['field']}: {change.get('asked')} -> {change.get('got')}"
+    ix = change.get("got") or change.get("asked") or {}
+    sign = "+" if change["change"] == "added" else "-"
+    accounts = ", ".join(ix.get("accounts", [])) or "no accounts"
+    return (
+        f"{sign} instruction {change.get('index')}: {ix.get('program')} ({accounts}) "
+        f"data {ix.get('data_hex') or '(none)'}"
+    )

@@ -18,6 +18,7 @@ from walletsign_cli.protocols import deeplink
 from walletsign_cli.protocols.dapp import answers
 from walletsign_cli.protocols.dapp.result import RedirectResult
 from walletsign_cli.protocols.dapp.sessions import resolve_session
+from walletsign_cli.protocols.dapp.transactions import describe_difference
 from walletsign_cli.protocols.diagnosis.checks import Check, ok, problem, warning
 from walletsign_cli.protocols.state import Document
 
@@ -235,7 +236,16 @@ def result_checks(result: RedirectResult, doc: Document) -> list[Check]:
         return checks + _token(result)
     if result.method == deeplink.DISCONNECT:
         return checks
-    return [*checks, _verdict(result, doc)]
+    return [*checks, *_differences(result), _verdict(result, doc)]
+
+
+def _differences(result: RedirectResult) -> list[Check]:
+    out = []
+    for check in result.transaction_checks or ():
+        if check["diff"]:
+            lines = "; ".join(describe_difference(d) for d in check["diff"])
+            out.append(warning(f"answer.transaction.{check['index'] + 1}.diff", lines))
+    return out
 
 
 def _stale_or_replay(text: str) -> Check:
