@@ -481,3 +481,44 @@ def test_human_report(dapp: Dapp, run: Any) -> None:
     assert any(line.startswith("PROBLEM") and "answer.error" in line for line in lines)
     assert any("hint:" in line for line in lines)
     assert lines[-1] == "1 problem(s), 1 warning(s)"
+
+
+# -- 5. keys pasted in other forms ------------------------------------------------------------
+
+
+def test_keypair_as_a_json_byte_array(run: Any) -> None:
+    web3 = json.loads(
+        (Path(__file__).parent / "vectors" / "solana_web3_transactions.json").read_text()
+    )
+    seed = bytes.fromhex(web3["payer_seed_hex"])
+    pair = seed + bytes(SigningKey(seed).verify_key)
+    result = run("doctor", "--no-keystore", json.dumps(list(pair)), "--json")
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert "JSON array of 64 byte values" in find(report, "input.kind")["message"]
+    # web3.js's Keypair.fromSeed gave the same public key.
+    assert web3["payer_public_key"] in find(report, "key.public_key")["message"]
+    assert find(report, "key.secret")["status"] == "warning"
+    assert b58.b58encode(seed).decode() not in result.stdout + result.stderr
+    assert b58.b58encode(pair).decode() not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "form"),
+    [
+        ("ed25519:GmaDrppBC7P5ARKV8g3djiwP89vz1jLK23V2GBjuAEGB", "prefix 'ed25519:'"),
+        ("0x" + "ab" * 32, "hex (32 bytes: a public key, or a seed) with the prefix '0x'"),
+        (json.dumps(list(range(32))), "JSON array of 32 byte values"),
+    ],
+)
+def test_other_key_forms(run: Any, text: str, form: str) -> None:
+    code, report = doctor(run, "--no-keystore", text)
+    assert code == 0
+    assert form in find(report, "input.kind")["message"]
+    assert "pass this to --public-key" in find(report, "key.base58")["message"]
+
+
+def test_a_64_byte_array_that_is_no_keypair(run: Any) -> None:
+    code, report = doctor(run, "--no-keystore", json.dumps([1] * 64))
+    assert code == 3  # not taken for a key: then it is no URL either
+    assert find(report, "answer.parse")["status"] == "problem"

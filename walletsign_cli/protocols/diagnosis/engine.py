@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from walletsign_cli.core import base58, keyforms
 from walletsign_cli.errors import BadInputError
 from walletsign_cli.limits import MAX_URL_CHARS
 from walletsign_cli.protocols import deeplink
@@ -31,6 +32,11 @@ def diagnose(
     if len(text) > MAX_URL_CHARS:
         report.checks.append(problem("input", f"the input is over {MAX_URL_CHARS:,} characters"))
         return report
+    if "?" not in text and "://" not in text:
+        key = _key_checks(text.strip())
+        if key:
+            report.checks += key
+            return report
     url, repairs = unwrap(text)
     report.checks += [
         warning("input.repaired", f"{repair}; paste the URL exactly as it was opened")
@@ -62,3 +68,29 @@ def diagnose(
     report.checks.append(ok("input.kind", "a wallet's answer (the redirect the wallet opened)"))
     report.checks += diagnose_answer(url, doc, keystore)
     return report
+
+
+def _key_checks(text: str) -> list[Check]:
+    """A pasted key instead of a URL: say which form it is in and what it holds."""
+    try:
+        key = keyforms.read_key(text)
+    except BadInputError:
+        return []
+    checks = [ok("input.kind", f"not a URL but an ed25519 key: {key.form}")]
+    if key.public_key is not None:
+        checks.append(
+            ok("key.public_key", f"its public key is {base58.encode(key.public_key)} (base58)")
+        )
+    else:
+        checks.append(
+            ok("key.base58", f"as base58: {base58.encode(key.raw)} (pass this to --public-key)")
+        )
+    if key.secret:
+        checks.append(
+            warning(
+                "key.secret",
+                "this is a secret keypair: whoever saw it can sign as this account",
+                hint="move the funds to a new key; only the public key is needed to verify",
+            )
+        )
+    return checks
