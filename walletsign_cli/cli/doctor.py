@@ -32,15 +32,17 @@ COLORS = {"ok": "green", "warning": "yellow", "problem": "red"}
 @json_option
 @pass_env
 def command(env: Environment, url: str, no_keystore: bool, as_json: bool) -> None:
-    """Diagnose a request deeplink or a wallet's answer: every check, ok / warning / problem.
+    """Say why a flow fails: every check of a request deeplink or a wallet's answer.
 
     Paste anything: the deeplink connect-url or sign-url printed, or the URL the wallet
     opened (an error redirect, a connect answer, a session answer), even inside quotes,
     backticks, angle brackets or a markdown link, wrapped over lines, HTML-escaped or
     percent-encoded. Without a keystore (or with --no-keystore) it says what the URL alone
     tells: wallet, method, error code and name, key, lengths. With the keystore that built
-    the request it also decrypts, matches the answer to its request and verifies it.
+    the request it also decrypts, matches the answer to its request and verifies it. A
+    pasted key (a keypair as a JSON byte array, an ed25519: prefix) is recognised too.
     Nothing is saved. Exit 0 with no problem, 3 with one. '-' reads the URL from stdin.
+    --json: {"checks": [{"id", "status", "message", "hint"}], "problems": N, "warnings": N}.
 
     \b
     Examples:

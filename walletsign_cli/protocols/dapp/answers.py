@@ -500,7 +500,7 @@ def _add_findings(result: RedirectResult, answer: dict[str, Any]) -> None:
             )
     if req is None:
         result.notes.append("no remembered request matches this answer; nothing was checked")
-    if result.verified is False:
+    if result.verified is False and result.method == deeplink.SIGN_MESSAGE:
         result.warnings.append(
             "the signature does not verify against the requested message and the "
             "session's public key"

@@ -10,6 +10,7 @@ cause of "cannot decrypt" when ``data`` is shorter than the smallest answer).
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 from walletsign_cli.core import base58, box, ed25519
@@ -19,7 +20,7 @@ from walletsign_cli.protocols.dapp import answers
 from walletsign_cli.protocols.dapp.result import RedirectResult
 from walletsign_cli.protocols.dapp.sessions import resolve_session
 from walletsign_cli.protocols.dapp.transactions import describe_difference
-from walletsign_cli.protocols.diagnosis.checks import Check, ok, problem, warning
+from walletsign_cli.protocols.diagnosis.checks import PROBLEM, Check, ok, problem, warning
 from walletsign_cli.protocols.state import Document
 
 # The smallest sealed answers: ``{"public_key":"<32 chars>","session":"<87 chars>"}`` (a
@@ -63,9 +64,22 @@ def diagnose_answer(url: str, doc: Document | None, keystore: str | None) -> lis
     checks = _shape(redirect)
     if doc is None:
         return [*checks, _no_keystore(keystore)]
-    if redirect.kind == "connect":
-        return checks + _connect(redirect, doc)
-    return checks + _encrypted(redirect, doc)
+    found = checks + (
+        _connect(redirect, doc) if redirect.kind == "connect" else _encrypted(redirect, doc)
+    )
+    return _blame_the_cut(found)
+
+
+def _blame_the_cut(checks: list[Check]) -> list[Check]:
+    # A cut-off data value is the likelier reason nothing opens it: say so where it fails.
+    if not any(c.id == "answer.data" and c.status == PROBLEM for c in checks):
+        return checks
+    return [
+        replace(c, hint="the data value was cut off (see answer.data): nothing can open it")
+        if c.id == "answer.decrypt" and c.status == PROBLEM
+        else c
+        for c in checks
+    ]
 
 
 def _error(redirect: deeplink.Redirect) -> Check:
