@@ -209,25 +209,25 @@ def _no_key_opens(doc: Document, tried: int) -> Check:
 def _encrypted(redirect: deeplink.Redirect, doc: Document) -> list[Check]:
     assert redirect.data is not None and redirect.nonce is not None  # noqa: S101
     candidates = []
+    unusable: list[WalletsignError] = []
     for name in sorted(doc.sessions):
         try:
             candidates.append((name, resolve_session(doc, name).shared))
-        except WalletsignError:
-            continue
+        except WalletsignError as exc:
+            unusable.append(exc)
     opened = deeplink.try_open(redirect.data, redirect.nonce, candidates)
-    if opened is None:
-        hint = (
-            "decode the wallet's connect answer first: it saves the session"
-            if not candidates
-            else "the answer is for a session of another keystore, or one replaced since"
-        )
-        return [
-            problem(
-                "answer.decrypt", f"no saved session opens it ({len(candidates)} tried)", hint=hint
-            )
-        ]
-    checks = [ok("answer.decrypt", f"opened with session {opened[0]!r}")]
-    return checks + _decode(redirect, doc)
+    if opened is not None:
+        checks = [ok("answer.decrypt", f"opened with session {opened[0]!r}")]
+        return checks + _decode(redirect, doc)
+    if unusable:
+        hint = f"{len(unusable)} saved session(s) cannot be used: {unusable[0].message}"
+    elif not candidates:
+        hint = "decode the wallet's connect answer first: it saves the session"
+    else:
+        hint = "the answer is for a session of another keystore, or one replaced since"
+    return [
+        problem("answer.decrypt", f"no saved session opens it ({len(candidates)} tried)", hint=hint)
+    ]
 
 
 def _decode(redirect: deeplink.Redirect, doc: Document) -> list[Check]:
