@@ -522,3 +522,45 @@ def test_a_64_byte_array_that_is_no_keypair(run: Any) -> None:
     code, report = doctor(run, "--no-keystore", json.dumps([1] * 64))
     assert code == 3  # not taken for a key: then it is no URL either
     assert find(report, "answer.parse")["status"] == "problem"
+
+
+def test_hex_where_base58_belongs(dapp: Dapp, run: Any) -> None:
+    answer = dapp.simulate(dapp.connect_url())
+    nonce = dict(deeplink.parse_redirect(answer).params)["nonce"]
+    # Hex with a '0' (no base58 digit); a 0x prefix is named the same way.
+    hexed = answer.replace(nonce, "00" + b58.b58decode(nonce).hex())
+    result = run("decode-redirect", hexed)
+    assert result.exit_code == 3 and "looks like hex" in result.stderr
+    code, report = doctor(run, hexed)
+    assert code == 3 and "looks like hex" in find(report, "answer.parse")["message"]
+
+
+def test_answer_opened_with_the_wrong_session(dapp: Dapp, run: Any) -> None:
+    dapp.connect()
+    first = dapp.sign_url("--message", "hello")
+    answer = dapp.simulate(first)
+    # Another session (another dapp key) in the same keystore.
+    assert run("keygen", "--name", "second").exit_code == 0
+    url = str(
+        ok_json(run("connect-url", "--wallet", "solflare", *APP, "--key", "second", "--json"))[
+            "url"
+        ]
+    )
+    ok_json(run("decode-redirect", dapp.simulate(url), "--json"))
+    result = run("decode-redirect", "--session", "solflare", answer)
+    assert result.exit_code == 3
+    assert "opened with session 'phantom'" in result.stderr
+
+
+def test_an_answer_with_other_claims_does_not_use_up_the_request(
+    dapp: Dapp, run: Any, keystore_path: Path
+) -> None:
+    devnet = dapp.connect_url("--cluster", "devnet")
+    wrong = dapp.simulate(devnet, "--fault", "other-cluster")
+    result = run("decode-redirect", wrong, "--json")
+    assert result.exit_code == 0 and "asked devnet" in result.stderr
+    pending = [r for r in Keystore(keystore_path).load().requests.values() if r.method == "connect"]
+    assert pending[0].answered_at is None
+    # The wallet, switched to devnet, answers again: a real answer, not a replay.
+    again = run("decode-redirect", dapp.simulate(devnet), "--json")
+    assert "replay" not in ok_json(again) and "answered before" not in again.stderr

@@ -343,7 +343,15 @@ def decode_b58(value: str, name: str) -> bytes:
             f"{name} is not base58 (it looks like base64, the most common mistake in the wild)",
             hint="Phantom-style deeplinks use base58 for every binary value",
         )
+    if "0" in value and _HEX_TEXT.match(value):  # '0' is not a base58 digit
+        raise BadInputError(
+            f"{name} is not base58 (it looks like hex)",
+            hint="Phantom-style deeplinks use base58 for every binary value",
+        )
     return base58.decode(value, name=name)
+
+
+_HEX_TEXT = re.compile(r"^(?:0x)?[0-9a-fA-F]+$")
 
 
 def decode_b58_exact(value: str, size: int, name: str) -> bytes:

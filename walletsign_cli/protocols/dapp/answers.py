@@ -173,6 +173,8 @@ def _connect(
         result.notes.append("the session was not saved: pass --session NAME to save it anyway")
         return result, doc
     new = doc.with_session(session_name, entry)
+    if not match.fits:
+        return result, new
     return result, mark_answered(new, rid, at, session_name=session_name)
 
 

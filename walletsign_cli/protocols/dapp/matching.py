@@ -7,7 +7,8 @@ session token are a saved session's was decoded before; one that fits no request
 session was issued before the newest request was made answers an earlier request: either is
 an older answer, never recorded as the answer to a newer request. An answer that fits no
 request but came after it is the wallet's answer with other claims (a session for another
-cluster): it is matched, and the difference is a warning.
+cluster): it is matched, the difference is a warning, and the request stays unanswered, so
+that its real answer is not taken for a second one.
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ class ConnectMatch:
     request: PendingRequest | None = None
     older: bool = False
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def fits(self) -> bool:
+        """The answer's claims are the request's: record it as that request's answer."""
+        return self.request_id is not None and not self.warnings
 
 
 def match_connect(

@@ -49,6 +49,15 @@ def lint_request(url: str, doc: Document | None) -> list[Check]:
             f"{request.method!r} is not a method of the protocol",
             hint="one of: " + ", ".join(deeplink.METHODS),
         )
+    info = deeplink.WALLETS.get(request.wallet or "")
+    if info is not None and request.method in info.deprecated:
+        checks.append(
+            warning(
+                "request.deprecated",
+                f"{info.name} deprecated {request.method}",
+                hint="use signTransaction and send the signed transaction yourself",
+            )
+        )
     checks += [_redirect_link(request.redirect_link), _length(url)]
     checks += [
         problem("request.duplicate", f"parameter {name} appears more than once")
