@@ -564,3 +564,14 @@ def test_an_answer_with_other_claims_does_not_use_up_the_request(
     # The wallet, switched to devnet, answers again: a real answer, not a replay.
     again = run("decode-redirect", dapp.simulate(devnet), "--json")
     assert "replay" not in ok_json(again) and "answered before" not in again.stderr
+
+
+def test_a_keystore_that_cannot_be_opened_is_a_warning(run: Any, keystore_path: Path) -> None:
+    keystore_path.parent.mkdir(mode=0o700, exist_ok=True)
+    keystore_path.write_text("{not json")
+    keystore_path.chmod(0o600)
+    code, report = doctor(run, "myapp://cb?errorCode=4001&errorMessage=no")
+    check = find(report, "keystore")
+    assert check["status"] == "warning" and "cannot be opened" in check["message"]
+    assert code == 3  # the error redirect itself is the problem
+    assert keystore_path.read_text() == "{not json"

@@ -256,7 +256,10 @@ def diagnose(store: Keystore | None, text: str, *, expect_answer: bool = False) 
             try:
                 doc = store.load()
             except KeystoreError as exc:
-                check = diagnosis.checks.problem("keystore", f"{where}: {exc.message}", exc.hint)
+                # Not a problem of the URL: what it alone tells is still checked.
+                check = diagnosis.checks.warning(
+                    "keystore", f"{where} cannot be opened: {exc.message}", exc.hint
+                )
     if doc is not None:
         check = diagnosis.checks.ok(
             "keystore",
