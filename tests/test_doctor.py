@@ -575,3 +575,20 @@ def test_a_keystore_that_cannot_be_opened_is_a_warning(run: Any, keystore_path: 
     assert check["status"] == "warning" and "cannot be opened" in check["message"]
     assert code == 3  # the error redirect itself is the problem
     assert keystore_path.read_text() == "{not json"
+
+
+def test_partial_signing_in_the_answer(dapp: Dapp, run: Any) -> None:
+    dapp.connect()
+    other = bytes(OTHER.verify_key)
+    message = legacy_message(dapp.account(), signers=2, extra=other)
+    url = dapp.sign_url("--transaction", _tx(message, 2, {1: OTHER.sign(message).signature}))
+    result = run("decode-redirect", "--no-save", dapp.simulate(url), "--json")
+    (check,) = ok_json(result)["transactions_checked"]
+    assert [s["status"] for s in check["signatures"]] == ["valid", "valid"]
+    assert check["signatures"][1]["signer"] == b58.b58encode(other).decode()
+    # Unsigned by the co-signer: the wallet signs its slot, the other stays empty (a note).
+    url = dapp.sign_url("--transaction", _tx(message, 2))
+    result = run("decode-redirect", "--no-save", dapp.simulate(url), "--json")
+    (check,) = ok_json(result)["transactions_checked"]
+    assert [s["status"] for s in check["signatures"]] == ["valid", "empty"]
+    assert "another signer must still sign" in result.stderr
