@@ -216,3 +216,15 @@ def test_simulated_faults_on_transactions(
         assert decoded["modified"] is modified
     if send and fault:
         assert "look it up on chain" in stderr
+
+
+def test_sign_and_send_answer_found_among_newer_sign_message_requests(flow: Flow) -> None:
+    send = flow.request(b58_of_hex(WEB3["legacy"]["unsigned_hex"]), send=True)
+    flow.run("sign-url", "--redirect-link", "myapp://onSign", "--message", "newer")
+    answer = ok(flow.run("simulate", send, "--json"))
+    # web3.js's signature is the transaction id the wallet returns.
+    signed = bytes.fromhex(WEB3["legacy"]["signed_hex"])
+    assert answer["data"]["signature"] == b58.b58encode(signed[1:65]).decode()
+    decoded, _ = flow.decode(answer["redirect"])
+    assert decoded["method"] == "signAndSendTransaction"
+    assert decoded["verified"] is True

@@ -446,23 +446,34 @@ def _add_transaction_findings(
 def _signed_request(
     answer: dict[str, Any], entry: SessionEntry, requests: list[tuple[str, PendingRequest]]
 ) -> Chosen:
-    """The first signMessage request whose message the answer's signature signs."""
+    """The first signMessage (or signAndSendTransaction) request whose message (or
+    transaction message) the answer's signature signs."""
     signature_text = answer["signature"]
     if not isinstance(signature_text, str):
         raise BadInputError("data.signature is not a string")
     raw = deeplink.decode_b58(signature_text, "data.signature")
     account = _account(entry)
     for candidate in requests:
-        if candidate[1].method != deeplink.SIGN_MESSAGE:
-            continue
         try:
-            message = base58.decode(candidate[1].message or "")
+            message = _signed_bytes(candidate[1])
+            if message is None:
+                continue
             ed25519.verify(account.raw, message, signature_part(raw, message))
         except (InvalidSignatureError, BadInputError):
             continue
         return candidate
     if len(raw) != ed25519.SIGNATURE_SIZE:
         raise BadInputError(f"data.signature must be 64 bytes, got {len(raw)}")
+    return None
+
+
+def _signed_bytes(req: PendingRequest) -> bytes | None:
+    """What a signature answering ``req`` signs: the message, or the transaction's message."""
+    if req.method == deeplink.SIGN_MESSAGE:
+        return base58.decode(req.message or "")
+    if req.method == deeplink.SIGN_AND_SEND_TRANSACTION and req.transactions:
+        tx = transactions.parse_b58_transaction(req.transactions[0], "the requested transaction")
+        return tx.message.raw
     return None
 
 
