@@ -512,7 +512,12 @@ def _add_findings(result: RedirectResult, answer: dict[str, Any]) -> None:
                 "its 64-byte signature part verifies"
             )
     if req is None:
-        result.notes.append("no remembered request matches this answer; nothing was checked")
+        checked = (
+            "the signatures were checked, not what was signed"
+            if result.transaction_checks
+            else "nothing was checked"
+        )
+        result.notes.append(f"no remembered request matches this answer; {checked}")
     if result.verified is False and result.method == deeplink.SIGN_MESSAGE:
         result.warnings.append(
             "the signature does not verify against the requested message and the "
