@@ -468,6 +468,7 @@ def test_transaction_answers_in_doctor(
     answer = dapp.simulate(url, "--fault", fault)
     exit_code, report = doctor(run, answer)
     assert exit_code == code
+    assert "answers the signTransaction request of" in find(report, "answer.request")["message"]
     statuses = {c["status"] for c in report["checks"] if c["id"].startswith("answer.")}
     assert status in statuses
     if fault == "add-instruction":

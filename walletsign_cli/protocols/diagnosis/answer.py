@@ -241,7 +241,7 @@ def _decode(redirect: deeplink.Redirect, doc: Document) -> list[Check]:
 
 def result_checks(result: RedirectResult, doc: Document) -> list[Check]:
     """The checks of a decoded answer."""
-    checks = [ok("answer.method", f"method {result.method or 'unknown'}")]
+    checks = [ok("answer.method", f"method {result.method or 'unknown'}"), _request(result)]
     # The verdict below says whether (and how) the signature verifies.
     said = "the signature does not verify against the requested message"
     checks += [_stale_or_replay(text) for text in result.warnings if not text.startswith(said)]
@@ -260,6 +260,18 @@ def _differences(result: RedirectResult) -> list[Check]:
             lines = "; ".join(describe_difference(d) for d in check["diff"])
             out.append(warning(f"answer.transaction.{check['index'] + 1}.diff", lines))
     return out
+
+
+def _request(result: RedirectResult) -> Check:
+    req = result.request
+    if req is None:
+        return warning(
+            "answer.request",
+            "it answers no request this keystore remembers",
+            hint="requests built with connect-url and sign-url are remembered, and checked",
+        )
+    where = f" ({req.cluster})" if req.method == deeplink.CONNECT and req.cluster else ""
+    return ok("answer.request", f"it answers the {req.method} request of {req.created_at}{where}")
 
 
 def _stale_or_replay(text: str) -> Check:
