@@ -593,3 +593,23 @@ def test_partial_signing_in_the_answer(dapp: Dapp, run: Any) -> None:
     (check,) = ok_json(result)["transactions_checked"]
     assert [s["status"] for s in check["signatures"]] == ["valid", "empty"]
     assert "another signer must still sign" in result.stderr
+
+
+def test_wallet_changed_the_blockhash(dapp: Dapp, run: Any) -> None:
+    dapp.connect()
+    url = dapp.sign_url("--transaction", _tx(legacy_message(dapp.account())))
+    answer = dapp.simulate(url, "--fault", "change-blockhash")
+    decoded = ok_json(run("decode-redirect", "--no-save", answer, "--json"))
+    assert (decoded["verified"], decoded["modified"]) == (True, True)
+    (change,) = decoded["transactions_checked"][0]["diff"]
+    assert change["field"] == "recent_blockhash"
+    assert change["asked"] == b58.b58encode(BLOCKHASH).decode()
+    assert change["got"] == b58.b58encode(BLOCKHASH[::-1]).decode()
+
+
+def test_sign_message_of_transaction_bytes(dapp: Dapp, run: Any) -> None:
+    dapp.connect()
+    raw = unsigned(legacy_message(dapp.account()))
+    code, report = doctor(run, dapp.sign_url("--message-hex", raw.hex(), "--display", "hex"))
+    assert code == 3
+    assert any("parses as a Solana transaction" in c["message"] for c in report["checks"])

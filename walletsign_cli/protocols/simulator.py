@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -68,6 +68,7 @@ FAULTS: dict[str, str] = {
     "message-signature": "signMessage: return message || signature (some wallets do)",
     "other-key": "sign with another key than the connected account",
     "add-instruction": "transactions: put a compute-budget instruction first, then sign",
+    "change-blockhash": "transactions: replace the recent blockhash, then sign",
     "other-cluster": "connect: issue the session for another cluster than requested",
     "other-dapp-key": "seal the answer for another dapp key (the dapp cannot decrypt it)",
     "truncate-data": "cut the end off the answer's data value (a truncated paste)",
@@ -514,6 +515,8 @@ def _sign_transactions(
     _user_rejects(reject, error_message)
     if fault == "add-instruction":
         transactions = [_with_compute_budget(tx) for tx in transactions]
+    elif fault == "change-blockhash":
+        transactions = [_with_new_blockhash(tx) for tx in transactions]
     signer = _signer(account, fault)
     signed = [tx.with_signature(0, signer.sign(tx.message.raw)) for tx in transactions]
     if method == deeplink.SIGN_ALL_TRANSACTIONS:
@@ -531,6 +534,13 @@ def _with_compute_budget(tx: solana_tx.Transaction) -> solana_tx.Transaction:
         tx.message, COMPUTE_BUDGET_PROGRAM, SET_COMPUTE_UNIT_PRICE
     )
     # The wallet changed the message: the dapp's other signatures no longer cover it.
+    return solana_tx.Transaction(tuple(solana_tx.EMPTY_SIGNATURE for _ in tx.signatures), message)
+
+
+def _with_new_blockhash(tx: solana_tx.Transaction) -> solana_tx.Transaction:
+    # A wallet that fetched a fresher blockhash: the bytes reversed stand in for it.
+    changed = replace(tx.message, recent_blockhash=tx.message.recent_blockhash[::-1], raw=b"")
+    message = solana_tx.parse_message(solana_tx.serialize_message(changed))
     return solana_tx.Transaction(tuple(solana_tx.EMPTY_SIGNATURE for _ in tx.signatures), message)
 
 

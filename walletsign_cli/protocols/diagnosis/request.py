@@ -265,6 +265,14 @@ def _message(payload: dict[str, object]) -> list[Check]:
         return [problem("request.message", exc.message)]
     display = payload.get("display", "utf8")
     checks = [ok("request.message", f"a {len(raw)}-byte message, display {display}")]
+    if _parses_as_transaction(raw):
+        checks.append(
+            problem(
+                "request.message",
+                "the message parses as a Solana transaction: wallets refuse to signMessage it",
+                hint="send it with signTransaction (sign-url --transaction)",
+            )
+        )
     if display == "utf8":
         try:
             raw.decode("utf-8")
@@ -277,6 +285,16 @@ def _message(payload: dict[str, object]) -> list[Check]:
                 )
             )
     return checks
+
+
+def _parses_as_transaction(raw: bytes) -> bool:
+    for parse in (solana_tx.parse_transaction, solana_tx.parse_message):
+        try:
+            parse(raw)
+        except BadInputError:
+            continue
+        return True
+    return False
 
 
 def lint_transaction(text: str, account: bytes | None, id_: str) -> list[Check]:
