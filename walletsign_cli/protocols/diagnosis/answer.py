@@ -63,7 +63,7 @@ def diagnose_answer(url: str, doc: Document | None, keystore: str | None) -> lis
         ]
     checks = _shape(redirect)
     if doc is None:
-        return [*checks, _no_keystore(keystore)]
+        return [*checks, _no_keystore(keystore, redirect.kind)]
     found = checks + (
         _connect(redirect, doc) if redirect.kind == "connect" else _encrypted(redirect, doc)
     )
@@ -132,11 +132,16 @@ def _shape(redirect: deeplink.Redirect) -> list[Check]:
     return checks
 
 
-def _no_keystore(keystore: str | None) -> Check:
+def _no_keystore(keystore: str | None, kind: str) -> Check:
     where = f"keystore {keystore}" if keystore else "no keystore"
+    needed = (
+        "the dapp's secret key that made the connect-url request"
+        if kind == "connect"
+        else "the session the dapp saved when it decoded the wallet's connect answer"
+    )
     return warning(
         "answer.keystore",
-        f"{where}: without the dapp key (and the session) the answer cannot be decrypted",
+        f"{where}: the rest (decrypting, matching, verifying) needs {needed}",
         hint="run doctor where connect-url ran, or pass --keystore PATH of that keystore",
     )
 
