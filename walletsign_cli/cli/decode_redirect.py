@@ -88,11 +88,6 @@ def explain(env: Environment, exc: WalletsignError, url: str) -> None:
         report = api.diagnose(env.keystore(), url, expect_answer=True)
     except WalletsignError:
         return
-    problems = [c for c in report.first_problems() if c.message != exc.message]
-    reasons = problems or [c for c in report.checks if c.status == "warning"]
-    # Which key or session opens the answer, when it is not the one given.
-    reasons += [c for c in report.checks if c.id == "answer.decrypt" and c.status == "ok"]
-    if not reasons:
-        return
-    found = "; ".join(c.message + (f" ({c.hint})" if c.hint else "") for c in reasons[:3])
-    exc.hint = f"{exc.hint}; doctor: {found}" if exc.hint else f"doctor: {found}"
+    found = report.hint(exc.message)
+    if found is not None:
+        exc.hint = f"{exc.hint}; doctor: {found}" if exc.hint else f"doctor: {found}"

@@ -73,3 +73,20 @@ class Report:
     def first_problems(self) -> list[Check]:
         """The problems, for a failing command to name."""
         return [c for c in self.checks if c.status == PROBLEM]
+
+    def reasons(self, besides: str, limit: int = 3) -> list[Check]:
+        """What a failing command should add to its error ``besides``: the problems (else
+        the warnings), and which key or session opens the answer."""
+        fresh = [c for c in self.checks if besides not in c.message]
+        found = [c for c in fresh if c.status == PROBLEM] or [
+            c for c in fresh if c.status == WARNING
+        ]
+        found += [c for c in fresh if c.id == "answer.decrypt" and c.status == OK]
+        return found[:limit]
+
+    def hint(self, besides: str) -> str | None:
+        """:meth:`reasons` as one line, each with its hint in parentheses."""
+        found = self.reasons(besides)
+        if not found:
+            return None
+        return "; ".join(c.message + (f" ({c.hint})" if c.hint else "") for c in found)
