@@ -76,7 +76,7 @@ FAULTS: dict[str, str] = {
 COMPUTE_BUDGET_PROGRAM = base58.decode("ComputeBudget111111111111111111111111111111")
 # SetComputeUnitPrice (instruction 3) of 1000 micro-lamports, as wallets add it.
 SET_COMPUTE_UNIT_PRICE = bytes([3]) + (1000).to_bytes(8, "little")
-TRUNCATED_CHARS = 12
+TRUNCATED_CHARS = 24
 
 
 @dataclass(frozen=True)

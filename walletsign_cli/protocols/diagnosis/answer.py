@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import Any
 
 from walletsign_cli.core import base58, box, ed25519
 from walletsign_cli.errors import BadInputError, InvalidSignatureError, WalletsignError
@@ -23,11 +22,13 @@ from walletsign_cli.protocols.dapp.transactions import describe_difference
 from walletsign_cli.protocols.diagnosis.checks import PROBLEM, Check, ok, problem, warning
 from walletsign_cli.protocols.state import Document
 
-# The smallest sealed answers: ``{"public_key":"<32 chars>","session":"<87 chars>"}`` (a
-# base58 key and a token of at least a 64-byte signature), ``{"signature":"<87 chars>"}``; each
-# plus box's 16-byte tag.
-MIN_CONNECT_DATA = len('{"public_key":"","session":""}') + 32 + 87 + box.TAG_SIZE
-MIN_ANSWER_DATA = len('{"signature":""}') + 87 + box.TAG_SIZE
+# The smallest sealed answers: ``{"public_key":"<32 chars>","session":"<80 chars>"}`` (a
+# base58 key and a token of at least a 64-byte signature), ``{"signature":"<80 chars>"}``; each
+# plus box's 16-byte tag. 64 random bytes are 86 to 88 base58 characters; fewer than 80 has a
+# chance of about 2^-43, so a shorter ``data`` was cut off.
+MIN_B58_SIGNATURE = 80
+MIN_CONNECT_DATA = len('{"public_key":"","session":""}') + 32 + MIN_B58_SIGNATURE + box.TAG_SIZE
+MIN_ANSWER_DATA = len('{"signature":""}') + MIN_B58_SIGNATURE + box.TAG_SIZE
 
 B58_PER_BYTE = math.log(256) / math.log(58)
 CUT_SLACK = 4  # base58 lengths vary by a character or two; the public key by up to 12
@@ -369,8 +370,3 @@ def _forms(raw: bytes, message: bytes) -> list[tuple[str, bytes, bytes]]:
         ("the signature is over the bytes the hex text spells, not the text", raw, spelled)
     )
     return forms
-
-
-def summary_of(checks: list[Check]) -> dict[str, Any]:
-    """Counts by status (for tests and renderers)."""
-    return {s: sum(c.status == s for c in checks) for s in ("ok", "warning", "problem")}

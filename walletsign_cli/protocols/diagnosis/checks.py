@@ -70,10 +70,6 @@ class Report:
             "warnings": self.warnings,
         }
 
-    def first_problems(self) -> list[Check]:
-        """The problems, for a failing command to name."""
-        return [c for c in self.checks if c.status == PROBLEM]
-
     def reasons(self, besides: str, limit: int = 3) -> list[Check]:
         """What a failing command should add to its error ``besides``: the problems (else
         the warnings), and which key or session opens the answer."""
