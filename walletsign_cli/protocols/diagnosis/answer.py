@@ -184,8 +184,8 @@ def _cut_connect(size: int, doc: Document) -> list[Check]:
                 problem(
                     "answer.data",
                     f"data is {size} bytes; the answer to the connect request of "
-                    f"{req.created_at} would be about {expected}: the URL was probably cut off "
-                    "(a truncated paste)",
+                    f"{req.created_at} would be about {expected} (with Phantom's documented "
+                    "session layout): the URL was probably cut off (a truncated paste)",
                     hint="copy the whole redirect URL again",
                 )
             ]
