@@ -131,13 +131,19 @@ def test_a_connect_answer_without_the_keystore(dapp: Dapp, run: Any, tmp_path: P
     assert str(missing) in result.stderr
 
 
-def test_a_sign_answer_without_the_keystore(dapp: Dapp, run: Any) -> None:
+def test_a_sign_answer_without_the_keystore(dapp: Dapp, run: Any, tmp_path: Path) -> None:
     dapp.connect()
     answer = dapp.simulate(dapp.sign_url("--message", "hello"))
     code, report = doctor(run, "--no-keystore", answer)
     assert code == 0
     assert "session request" in find(report, "answer.kind")["message"]
     assert "--keystore" in (find(report, "answer.keystore")["hint"] or "")
+    # decode-redirect with a keystore that does not exist: exit 3 as before; the hint points
+    # at the keystore (its path), not at a connect answer to decode.
+    missing = tmp_path / "elsewhere" / "keystore.json"
+    result = run("--keystore", str(missing), "decode-redirect", answer)
+    assert result.exit_code == 3
+    assert str(missing) in result.stderr and "holds no dapp key" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -340,10 +340,12 @@ def _session_candidates(doc: Document, key: str | None, session: str | None) -> 
             hint=unusable[0].hint,
         )
     if not candidates:
-        raise DecryptionError(
-            "data: no saved session can open it",
-            hint="decode the wallet's connect answer first: it saves the session",
-        )
+        hint = "decode the wallet's connect answer first: it saves the session"
+        if not doc.keys:
+            hint = (
+                "this keystore holds no dapp key: use the one that built the request (--keystore)"
+            )
+        raise DecryptionError("data: no saved session can open it", hint=hint)
     return candidates
 
 
