@@ -11,9 +11,10 @@ from walletsign_cli import api
 from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.inputs import read_text_arg
-from walletsign_cli.cli.output import emit, emit_json, json_option, printable
+from walletsign_cli.cli.output import emit, emit_json, json_option
 from walletsign_cli.limits import MAX_URL_CHARS
 from walletsign_cli.protocols.diagnosis import Check, Report
+from walletsign_cli.text import printable
 
 MARKS = {"ok": "ok", "warning": "warning", "problem": "PROBLEM"}
 COLORS = {"ok": "green", "warning": "yellow", "problem": "red"}
