@@ -61,6 +61,10 @@ def http(url: str, *, method: str = "GET", data: bytes | None = None) -> Reply:
             return Reply(exc.code, dict(exc.headers), exc.read().decode())
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Listening:
     """``walletsign listen`` in a subprocess, its stdout read line by line."""
 
@@ -74,6 +78,9 @@ class Listening:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            # A shell runs background jobs with SIGINT ignored, and Python keeps an inherited
+            # SIG_IGN: give the child the default, so the Ctrl-C test means the same anywhere.
+            preexec_fn=_default_sigint,  # noqa: PLW1509 - it only resets one signal
         )
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.reader = threading.Thread(target=self._read, daemon=True)
