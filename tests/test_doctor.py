@@ -17,6 +17,8 @@ from nacl.public import Box, PrivateKey, PublicKey
 from nacl.signing import SigningKey
 
 from tests.test_solana_tx import BLOCKHASH, OTHER, legacy_message, short_vec, unsigned
+from walletsign_cli.cli.context import Environment
+from walletsign_cli.cli.listen import finish, open_listener
 from walletsign_cli.keystore import Keystore
 from walletsign_cli.protocols import deeplink
 from walletsign_cli.protocols.dapp import resolve_session
@@ -619,3 +621,25 @@ def test_sign_message_of_transaction_bytes(dapp: Dapp, run: Any) -> None:
     code, report = doctor(run, dapp.sign_url("--message-hex", raw.hex(), "--display", "hex"))
     assert code == 3
     assert any("parses as a Solana transaction" in c["message"] for c in report["checks"])
+
+
+def test_listen_and_decode_redirect_show_the_same_transaction_checks(
+    dapp: Dapp, run: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Both print through redirect_report.report: the slots and the instruction diff appear
+    # in listen's human output too, not only in decode-redirect's.
+    dapp.connect()
+    url = dapp.sign_url("--transaction", _tx(legacy_message(dapp.account())))
+    answer = dapp.simulate(url, "--fault", "add-instruction")
+    decoded = run("decode-redirect", answer, "--no-save")
+    assert decoded.exit_code == 0, decoded.stderr
+    assert "transaction 1 (legacy): verified" in decoded.stderr
+    assert "walletsign:   + instruction 0: ComputeBudget" in decoded.stderr  # the addition
+
+    env = Environment(keystore_option=str(dapp.keystore))
+    with open_listener(timeout=5) as listener:
+        code = finish(env, answer, listener=listener, key=None, session=None, no_save=True)
+    assert code == 0
+    shown = capsys.readouterr().err
+    assert "transaction 1 (legacy): verified" in shown
+    assert "walletsign:   + instruction 0: ComputeBudget" in shown

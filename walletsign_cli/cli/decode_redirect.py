@@ -16,7 +16,6 @@ from walletsign_cli.cli.inputs import read_stdin_bytes
 from walletsign_cli.cli.output import json_option
 from walletsign_cli.cli.redirect_report import report
 from walletsign_cli.cli.session import decode_answer
-from walletsign_cli.cli.transaction_report import show_transactions
 from walletsign_cli.errors import BadInputError, WalletsignError
 from walletsign_cli.limits import MAX_URL_CHARS
 
@@ -67,8 +66,6 @@ def command(
         explain(env, exc, url)
         raise
     code = report(env, result)
-    if not env.as_json:
-        show_transactions(result)
     if code:
         click.get_current_context().exit(code)
 
