@@ -293,7 +293,8 @@ def mutated_url(draw: st.DrawFn, seeds: list[str]) -> str:
         elif action == "replace":
             params[i] = [name, draw(TEXT)]
         else:
-            params[i] = [name, draw(st.sampled_from([quote(value, safe=""), "%" + value]))]
+            quoted = quote(value, safe="", errors="surrogateescape")
+            params[i] = [name, draw(st.sampled_from([quoted, "%" + value]))]
     sep = draw(st.sampled_from(["?", "?", "#", "&", "?x=1&"]))
     return link + sep + "&".join("=".join(pair) for pair in params)
 
