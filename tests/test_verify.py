@@ -114,9 +114,43 @@ def test_keypair_where_a_public_key_belongs_is_a_clear_error(run: Any) -> None:
         )
         assert result.exit_code == 3
         assert result.stdout == ""
-        assert "--public-key is 64 bytes: that is a Solana keypair" in result.stderr
-        assert "walletsign: hint:" in result.stderr
+        assert "--public-key is 64 bytes (" in result.stderr
+        assert "that is a Solana keypair" in result.stderr
+        # The form is named and the public half offered; the secret half never shown.
+        assert f"its public half is {TEST1_KEY.public}" in result.stderr
+        assert f"walletsign: hint: pass --public-key {TEST1_KEY.public}" in result.stderr
         assert TEST1["seed_hex"] not in result.stderr
+        assert base58.encode(TEST1_KEY.seed) not in result.stderr
+        assert json.dumps(list(TEST1_KEY.seed))[1:-1] not in result.stderr
+    forms = {
+        base58.encode(keypair): "base58 text",
+        keypair.hex(): "hex text",
+        json.dumps(list(keypair)): "a JSON array of 64 byte values",
+    }
+    for text, form in forms.items():
+        stderr = run("verify", "--public-key", text, "--signature", "x", "--message", "").stderr
+        assert f"--public-key is 64 bytes ({form})" in stderr
+
+
+def test_a_prefixed_public_key_verifies_and_says_so(run: Any) -> None:
+    signature = base58.encode(TEST1_KEY.sign(b"hello"))
+    for prefix in ("ed25519:", "ED25519:", "solana:"):
+        result = run(
+            "verify",
+            "--public-key",
+            prefix + str(TEST1_KEY.public),
+            "--signature",
+            signature,
+            "--message",
+            "hello",
+            "--json",
+        )
+        assert result.exit_code == 0, result.stderr
+        doc = json.loads(result.stdout)
+        assert doc["valid"] is True
+        assert doc["public_key_encoding"] == f"base58 after the prefix {prefix.lower()}"
+    bare = run("verify", "--public-key", "ed25519:", "--signature", signature, "--message", "x")
+    assert bare.exit_code == 3
 
 
 def test_bad_public_key_is_bad_input(run: Any) -> None:

@@ -118,6 +118,11 @@ def parse_solana_public_key(text: str, *, name: str = "--public-key") -> tuple[b
     value = text.strip()
     if value.startswith("["):
         return _key_from_json_array(value, name)
+    for prefix in _KEY_PREFIXES:
+        # Tolerant reading: a key exported with its type in front (NEAR-style ``ed25519:``).
+        if value[: len(prefix)].lower() == prefix and len(value) > len(prefix):
+            raw, encoding = parse_solana_public_key(value[len(prefix) :], name=name)
+            return raw, f"{encoding} after the prefix {prefix}"
     if value[:2] in ("0x", "0X") and len(value) == 42:
         raise BadInputError(
             f"{name} looks like an Ethereum address, not a Solana public key",
@@ -125,18 +130,26 @@ def parse_solana_public_key(text: str, *, name: str = "--public-key") -> tuple[b
         )
     raw, encoding = decode_binary(value, PUBLIC_KEY_SIZE, name=name)
     if len(raw) != PUBLIC_KEY_SIZE:
-        if any(len(r) == 64 for r, _ in _candidates(value)):
-            raise _keypair_error(name)
+        pairs = [(r, e) for r, e in _candidates(value) if len(r) == 64]
+        if pairs:
+            raise _keypair_error(name, pairs[0][0], f"{pairs[0][1]} text")
         raise BadInputError(
             f"{name} must be a 32-byte ed25519 public key, got {len(raw)} bytes ({encoding})"
         )
     return raw, encoding
 
 
-def _keypair_error(name: str) -> BadInputError:
+_KEY_PREFIXES = ("ed25519:", "solana:")
+
+
+def _keypair_error(name: str, keypair: bytes, form: str) -> BadInputError:
+    """A pasted keypair is refused, naming its form and its public half (never the secret
+    half): the user learns what to pass instead."""
+    public = base58.encode(keypair[PUBLIC_KEY_SIZE:])
     return BadInputError(
-        f"{name} is 64 bytes: that is a Solana keypair (secret ‖ public), not a public key",
-        hint="pass the address (its last 32 bytes, `solana address -k FILE`); "
+        f"{name} is 64 bytes ({form}): that is a Solana keypair (secret ‖ public), "
+        f"not a public key; its public half is {public}",
+        hint=f"pass {name} {public} (`solana address -k FILE` prints it); "
         "and treat that keypair as leaked if it was shared",
     )
 
@@ -148,7 +161,7 @@ def _key_from_json_array(value: str, name: str) -> tuple[bytes, str]:
     except (ValueError, TypeError, RecursionError):
         raise BadInputError(f"{name} is not a base58 key or a JSON byte array") from None
     if len(raw) == 64:
-        raise _keypair_error(name)
+        raise _keypair_error(name, raw, "a JSON array of 64 byte values")
     if len(raw) != PUBLIC_KEY_SIZE:
         raise BadInputError(f"{name} must be 32 bytes, got {len(raw)} (JSON array)")
     return raw, "json-array"
