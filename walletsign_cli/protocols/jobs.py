@@ -144,6 +144,15 @@ def _lazy(module: str, name: str) -> Callable[..., Any]:
 
 
 _ETHEREUM_JOBS = "walletsign_cli.protocols.ethereum"
+_ETHEREUM_KEYS = (b'"address"', b'"typed_data"')
+
+
+def preload(sample: bytes) -> None:
+    """Import now what the jobs in ``sample`` (the first input block) will need, so that
+    worker processes forked afterwards inherit it instead of each importing coincurve,
+    pycryptodome and the Ethereum schemes on their first line."""
+    if any(key in sample for key in _ETHEREUM_KEYS):
+        importlib.import_module(_ETHEREUM_JOBS)
 
 
 class Scheme(NamedTuple):
