@@ -821,3 +821,65 @@ def test_a_message_that_reads_like_the_json_flag_is_the_message(run: Any) -> Non
     )
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("valid: ed25519 raw signature by ")
+
+
+def test_messages_past_the_two_byte_length_verify_or_not_without_a_crash(
+    run: Any, tmp_path: Path
+) -> None:
+    # 65,536 bytes and more once crashed (exit 70) while probing the v0 layouts, whose
+    # length field has two bytes, even with --scheme raw; in a batch it lost every line.
+    key = TEST1_KEY
+    big = b"x" * 70_000
+    path = tmp_path / "big.txt"
+    path.write_bytes(big)
+    good = base58.encode(key.sign(big))
+    wrapped = base58.encode(key.sign(offchain.v1(big, (key.public.raw,)).serialize()))
+    bad = base58.encode(key.sign(b"other"))
+    public = str(key.public)
+    for scheme, signature, code in (
+        ("raw", good, 0),
+        ("auto", good, 0),
+        ("offchain-v1", wrapped, 0),
+        ("auto", wrapped, 0),
+        ("raw", bad, 1),
+        ("auto", bad, 1),
+        ("offchain-v0", bad, 1),
+        ("offchain-legacy-v0", bad, 1),
+    ):
+        result = run(
+            "verify",
+            *("--public-key", public, "--signature", signature),
+            *("--message-file", str(path), "--scheme", scheme),
+        )
+        assert result.exit_code == code, (scheme, result.stderr)
+        assert "internal error" not in result.stderr
+    with pytest.raises(BadInputError, match="at most 65,535 bytes"):
+        offchain.OffchainMessage(offchain.V0, big, format=2, signers=(key.public.raw,)).serialize()
+    with pytest.raises(BadInputError, match="at most 255 signers"):
+        offchain.OffchainMessage(offchain.V1, b"m", signers=(b"k" * 32,) * 256).serialize()
+
+
+def test_a_huge_message_line_does_not_cost_the_batch_its_other_lines(
+    run: Any, tmp_path: Path
+) -> None:
+    key = TEST1_KEY
+    lines = [
+        {
+            "id": "big",
+            "public_key": str(key.public),
+            "signature": base58.encode(key.sign(b"y")),
+            "message": "x" * 70_000,
+        },
+        {
+            "id": "ok",
+            "public_key": str(key.public),
+            "signature": base58.encode(key.sign(b"m")),
+            "message": "m",
+        },
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    result = run("verify", "--batch", str(path))
+    assert result.exit_code == 1, result.stderr
+    docs = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(d["id"], d["valid"]) for d in docs] == [("big", False), ("ok", True)]
