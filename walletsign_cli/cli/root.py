@@ -13,7 +13,7 @@ import click
 
 from walletsign_cli import __version__
 from walletsign_cli.cli.context import Environment
-from walletsign_cli.cli.output import error
+from walletsign_cli.cli.output import begin_run, error
 from walletsign_cli.core.encoding import to_json
 from walletsign_cli.errors import ExitCode, WalletsignError, error_document, internal_message
 
@@ -80,6 +80,7 @@ def _run(
     extra: dict[str, Any],
 ) -> int:
     env = Environment.from_process()
+    begin_run()
     try:
         return _invoke(group, args, prog_name, complete_var, env, extra)
     except WalletsignError as exc:
