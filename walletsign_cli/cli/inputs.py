@@ -26,6 +26,8 @@ def read_file_bytes(path: str, limit: int, what: str) -> bytes:
             data = handle.read(limit + 1)
     except OSError as exc:
         raise BadInputError(f"{what}: cannot read {path}: {exc.strerror}") from None
+    except ValueError:  # a NUL in the path (possible through the API, not from a shell)
+        raise BadInputError(f"{what}: cannot read {path}: the path contains a NUL") from None
     check_read(len(data), limit, what)
     return data
 
