@@ -283,7 +283,7 @@ def _encrypted(run: Any, plaintext: str) -> str:
     args = ("encrypt", "--public-key", SATOSHI["public_key"], "--message-file", "-")
     result = run(*args, input=plaintext.encode())
     assert result.exit_code == 0, result.stderr
-    return result.stdout
+    return str(result.stdout)
 
 
 def test_decrypt_to_a_pipe_is_exact_and_json_is_escaped(run: Any, tmp_path: Path) -> None:
