@@ -188,7 +188,7 @@ def test_connect_url_with_a_custom_scheme_base(run: Any) -> None:
 def test_unknown_wallet_speaking_the_protocol(run: Any, keystore_path: Path) -> None:
     _import_dapp_key(run)
     base = "https://wallet.example/ul/v1/"
-    result = run("connect-url", "--base-url", base, *CONNECT_ARGS)
+    result = run("connect-url", "--base-url", base, *CONNECT_ARGS, "--cluster", "devnet")
     assert result.exit_code == 0, result.stderr
     answer = EXCHANGES["phantom"]["connect"]["answer_url"].replace(
         "phantom_encryption_public_key", "glow_encryption_public_key"
@@ -206,7 +206,10 @@ def test_unknown_wallet_speaking_the_protocol(run: Any, keystore_path: Path) -> 
 
 def test_backpack_key_param_uses_what_connect_url_stored(run: Any) -> None:
     _import_dapp_key(run)
-    assert run("connect-url", "--wallet", "solflare", *CONNECT_ARGS).exit_code == 0
+    assert (
+        run("connect-url", "--wallet", "solflare", *CONNECT_ARGS, "--cluster", "devnet").exit_code
+        == 0
+    )
     answer = EXCHANGES["backpack"]["connect"]["answer_url"]
     doc = json.loads(run("decode-redirect", answer, "--json", "--no-save").stdout)
     assert doc["wallet"] == "solflare"  # wallet_encryption_public_key is generic
@@ -451,10 +454,17 @@ def test_transaction_answer_is_matched(run: Any) -> None:
 
     tx = base58.encode(unsigned(legacy_message(base58.decode(VECTORS["account"]["public_key"]))))
     assert run("sign-url", "--redirect-link", "myapp://t", "--transaction", tx).exit_code == 0
-    answer = _seal_answer(json.dumps({"transaction": base58.encode(b"\2signed")}).encode())
+    # Not a transaction at all: bad input, naming the value.
+    junk = _seal_answer(json.dumps({"transaction": base58.encode(b"\2signed")}).encode())
+    result = run("decode-redirect", junk, "--json")
+    assert result.exit_code == 3 and "data.transaction" in result.stderr
+    # A transaction the session's account did not sign does not verify.
+    answer = _seal_answer(json.dumps({"transaction": tx}).encode())
     doc = json.loads(run("decode-redirect", answer, "--json").stdout)
     assert doc["method"] == "signTransaction"
-    assert doc["verified"] is None
+    assert doc["verified"] is False
+    assert doc["modified"] is False
+    assert doc["transactions_checked"][0]["signatures"][0]["status"] == "empty"
     assert doc["session_name"] == "phantom"
 
 

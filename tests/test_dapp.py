@@ -260,7 +260,7 @@ def test_sign_all_transactions_round_trip(wallet: Wallet, connected: Document) -
     )
     assert plan.pending.transactions == tuple(texts)
     result, doc = dapp.answer(wallet.respond(plan.request.url), plan.document, now=T2)
-    assert result.method == deeplink.SIGN_ALL_TRANSACTIONS and result.verified is None
+    assert result.method == deeplink.SIGN_ALL_TRANSACTIONS and result.verified is True
     assert len(result.data["transactions"]) == 2 and not result.warnings
     assert doc.requests[plan.request.nonce or ""].answered_at == T2
 

@@ -323,6 +323,27 @@ def test_fuzz_decode_redirect_random_stdin(fuzz: Fuzz, raw: bytes, as_json: list
 
 
 @FUZZ
+@given(data=st.data())
+def test_fuzz_doctor(fuzz: Fuzz, data: st.DataObject) -> None:
+    b = fuzz.baseline
+    url = data.draw(
+        st.one_of(mutated_url([b.connect_answer, b.sign_answer, b.sign_url, b.connect_url]), URLS),
+        label="url",
+    )
+    wrap = data.draw(st.sampled_from(["{}", '"{}"', "`{}`", "<{}>", "[x]({})", "\u201c{}\u201d"]))
+    extra = data.draw(combine(flag("--no-keystore"), JSON_FLAG))
+    # Like a batch, doctor reports its problems as results (on stdout), then exits 3.
+    result = fuzz("doctor", *extra, "--", wrap.format(url), batch=True)
+    assert result.exit_code in (0, 3), result.stderr
+
+
+@FUZZ
+@given(raw=STDIN, as_json=JSON_FLAG)
+def test_fuzz_doctor_random_stdin(fuzz: Fuzz, raw: bytes, as_json: list[str]) -> None:
+    fuzz("doctor", "-", *as_json, input=raw, batch=True)
+
+
+@FUZZ
 @given(
     plaintext=st.one_of(JSON_JUNK.map(lambda v: json.dumps(v).encode()), st.binary(max_size=200))
 )
@@ -756,6 +777,7 @@ def test_every_command_is_fuzzed() -> None:
         "sign-url",
         "disconnect-url",
         "decode-redirect",
+        "doctor",
         "encrypt",
         "decrypt",
         "keystore",

@@ -74,7 +74,13 @@ def test_sigkill_at_random_points_leaves_old_or_new_state(
         assert first, child.stderr.read() if child.stderr else ""
         time.sleep(rng.uniform(0, 0.04))
         child.send_signal(signal.SIGKILL)
-        rest, _ = child.communicate(timeout=10)
+        # Read the rest through the same buffered reader as the first line: communicate()
+        # reads the pipe's descriptor directly and would lose lines readline() buffered.
+        rest = child.stdout.read()
+        child.wait(timeout=10)
+        if child.stderr is not None:
+            child.stderr.close()
+        child.stdout.close()
         assert child.returncode == -signal.SIGKILL
         printed = [int(n) for n in (first + rest).split()]
         # Whatever it was doing when killed, the file holds the last confirmed state or the

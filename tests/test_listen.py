@@ -61,6 +61,10 @@ def http(url: str, *, method: str = "GET", data: bytes | None = None) -> Reply:
             return Reply(exc.code, dict(exc.headers), exc.read().decode())
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Listening:
     """``walletsign listen`` in a subprocess, its stdout read line by line."""
 
@@ -74,6 +78,9 @@ class Listening:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            # A shell runs background jobs with SIGINT ignored, and Python keeps an inherited
+            # SIG_IGN: give the child the default, so the Ctrl-C test means the same anywhere.
+            preexec_fn=_default_sigint,  # noqa: PLW1509 - it only resets one signal
         )
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -598,3 +605,20 @@ def test_listen_timeout_names_the_option_that_set_it(run: Any) -> None:
     assert result.exit_code == 3
     assert "--listen-timeout: no answer reached the redirect link within 0.2 s" in result.stderr
     assert "pass a larger --listen-timeout" in result.stderr
+
+
+def test_listener_errors_name_the_callers_parameters(run: Any) -> None:
+    # The listener knows no command's options: a library caller reads its Python names,
+    # and each command passes its own spelling (sign-url's are --listen-*).
+    with pytest.raises(BadInputError, match=r"^port must be 0-65535"):
+        Listener(port=70000)
+    with pytest.raises(BadInputError, match=r"^path must be"):
+        normalize_path("/a/../b")
+    assert run("keygen").exit_code == 0
+    served = run("sign-url", "--listen", "--listen-host", "256.1.1.1", "--message", "hi")
+    assert served.exit_code == 3
+    assert "--listen-host/--listen-port: cannot listen on 256.1.1.1" in served.stderr
+    assert "--host/--port" not in served.stderr
+    listened = run("listen", "--host", "256.1.1.1")
+    assert listened.exit_code == 3
+    assert "--host/--port: cannot listen on 256.1.1.1" in listened.stderr

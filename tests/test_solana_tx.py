@@ -6,13 +6,15 @@ encoder included), so the module under test is checked against an independent wr
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from nacl.signing import SigningKey, VerifyKey
 
-from walletsign_cli.core import solana_tx
-from walletsign_cli.errors import BadInputError
+from walletsign_cli.core import base58, solana_tx
+from walletsign_cli.errors import BadInputError, InvalidSignatureError
 
 PAYER = SigningKey(b"\x04" * 32)
 OTHER = SigningKey(b"\x05" * 32)
@@ -273,3 +275,54 @@ def test_single_byte_corruptions_never_crash(data: st.DataObject) -> None:
     except BadInputError:
         return
     assert tx.serialize() == bytes(raw)
+
+
+# -- signature slots, serialization and message diffs -----------------------------------------
+
+
+def test_signature_slots_report_each_slot() -> None:
+    message = legacy_message(PAYER_PK, signers=2, extra=bytes(OTHER.verify_key))
+    tx = solana_tx.parse_transaction(unsigned(message, 2))
+    assert [s.status for s in solana_tx.signature_slots(tx)] == ["empty", "empty"]
+    tx = tx.with_signature(1, OTHER.sign(message).signature)
+    tx = tx.with_signature(0, PAYER.sign(message + b"x").signature)
+    slots = solana_tx.signature_slots(tx)
+    assert [(s.signer, s.status) for s in slots] == [
+        (PAYER_PK, "invalid"),
+        (bytes(OTHER.verify_key), "valid"),
+    ]
+    with pytest.raises(InvalidSignatureError):
+        solana_tx.verify_slot(tx, 0)
+    solana_tx.verify_slot(tx, 1)
+
+
+@pytest.mark.parametrize("build", [legacy_message, v0_message])
+def test_serialize_message_round_trips(build: Callable[[bytes], bytes]) -> None:
+    raw = build(PAYER_PK)
+    assert solana_tx.serialize_message(solana_tx.parse_message(raw)) == raw
+
+
+def test_prepend_instruction_keeps_lookup_accounts() -> None:
+    message = solana_tx.parse_message(v0_message(PAYER_PK))
+    program = bytes(range(200, 232))
+    changed = solana_tx.prepend_instruction(message, program, b"\x03")
+    before = solana_tx.resolve_instructions(message)
+    after = solana_tx.resolve_instructions(changed)
+    assert after[1:] == before  # the loaded account index moved, its name did not
+    assert any(a.startswith("lookup:") for a in before[0].accounts)
+    diff = solana_tx.diff_messages(message, changed)
+    assert [(d.field, d.change, d.index) for d in diff] == [
+        ("header", "changed", None),
+        ("instruction", "added", 0),
+    ]
+
+
+def test_diff_names_blockhash_and_fee_payer() -> None:
+    asked = solana_tx.parse_message(legacy_message(PAYER_PK))
+    got = solana_tx.parse_message(
+        legacy_message(bytes(OTHER.verify_key)).replace(BLOCKHASH, bytes(range(1, 33)))
+    )
+    fields = {d.field: d for d in solana_tx.diff_messages(asked, got)}
+    # The transfer's source is the fee payer, so the instruction changed too.
+    assert set(fields) == {"fee_payer", "recent_blockhash", "instruction"}
+    assert fields["fee_payer"].to_json()["got"] == base58.encode(bytes(OTHER.verify_key))

@@ -25,10 +25,11 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from walletsign_cli.errors import InvalidSignatureError
+from walletsign_cli.errors import InvalidSignatureError, KeystoreError
 from walletsign_cli.keystore import DEFAULT_LOCK_TIMEOUT, Keystore, locate
-from walletsign_cli.protocols import dapp, deeplink, jobs, simulator
+from walletsign_cli.protocols import dapp, deeplink, diagnosis, jobs, simulator
 from walletsign_cli.protocols.dapp import ConnectPlan, RedirectResult, RequestPlan
+from walletsign_cli.protocols.diagnosis import Report
 from walletsign_cli.protocols.jobs import DEFAULTS, Defaults, JobResult
 from walletsign_cli.protocols.simulator import Answer
 from walletsign_cli.protocols.state import check_name
@@ -42,10 +43,12 @@ __all__ = [
     "JobResult",
     "Keystore",
     "RedirectResult",
+    "Report",
     "RequestPlan",
     "Verdict",
     "connect_url",
     "decode_answer",
+    "diagnose",
     "disconnect_url",
     "open_keystore",
     "request_url",
@@ -237,6 +240,40 @@ def decode_answer(
     return result
 
 
+def diagnose(store: Keystore | None, text: str, *, expect_answer: bool = False) -> Report:
+    """Every check ``walletsign doctor`` makes on ``text`` (a request deeplink or a wallet's
+    answer, pasted as it came), with ``store`` (``None``: no keystore). Reads only; a keystore
+    that is missing or cannot be opened is one of the checks, never an exception.
+    ``expect_answer`` (as decode-redirect): a request deeplink is then a problem.
+    """
+    doc, where, check = None, None, None
+    if store is not None:
+        where = str(store.path)
+        if not store.path.exists():
+            check = diagnosis.checks.warning(
+                "keystore",
+                f"no keystore at {where}: nothing to decrypt with",
+                hint="pass --keystore PATH of the keystore that built the request",
+            )
+        else:
+            try:
+                doc = store.load()
+            except KeystoreError as exc:
+                # Not a problem of the URL: what it alone tells is still checked.
+                check = diagnosis.checks.warning(
+                    "keystore", f"{where} cannot be opened: {exc.message}", exc.hint
+                )
+    if doc is not None:
+        check = diagnosis.checks.ok(
+            "keystore",
+            f"keystore {where}: {len(doc.keys)} dapp key(s), {len(doc.sessions)} session(s), "
+            f"{len(doc.requests)} remembered request(s)",
+        )
+    return diagnosis.diagnose(
+        text, doc, keystore=where, keystore_problem=check, expect_answer=expect_answer
+    )
+
+
 def simulate_wallet(
     store: Keystore,
     url: str,
@@ -245,13 +282,15 @@ def simulate_wallet(
     wallet: str | None = None,
     reject: int | None = None,
     error_message: str | None = None,
+    fault: str | None = None,
 ) -> Answer:
     """Answer a request deeplink as the wallet would (``walletsign simulate``): the
     returned answer's ``redirect`` is the URL the wallet opens. The simulated wallet's
     account and per-dapp keys are kept in ``store`` under ``wallets[wallet_name]``.
 
     ``reject`` presses Reject with that wallet error code; ``wallet`` overrides the wallet
-    read from the URL (for a custom base URL).
+    read from the URL (for a custom base URL); ``fault`` (a key of
+    :data:`walletsign_cli.protocols.simulator.FAULTS`) answers wrongly on purpose.
     """
     check_name(wallet_name, option="--wallet-name")
     request = simulator.parse_request(url, wallet=wallet)
@@ -262,6 +301,7 @@ def simulate_wallet(
             wallet_name=wallet_name,
             reject=reject,
             error_message=error_message,
+            fault=fault,
         )
         if answer.state is not None:
             txn.document = txn.document.with_wallet(wallet_name, answer.state)

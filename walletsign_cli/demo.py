@@ -24,7 +24,10 @@ from walletsign_cli.core import base58
 APP_URL = "https://example.com"
 REDIRECT = "walletsign-demo://on"
 SHOWN_ARG_CHARS = 72
-SUCCESS = "demo OK: connect, signMessage and verify all passed against the simulated wallet"
+SUCCESS = (
+    "demo OK: connect, signMessage and verify all passed against the simulated wallet, "
+    "and both faulty wallets were caught"
+)
 
 
 class StepFailed(Exception):
@@ -173,6 +176,32 @@ def exchange(demo: Demo) -> None:
     require(verdict.get("valid") is True, "verify did not accept the signature")
 
 
+def failures(demo: Demo) -> None:
+    """Two wallets that misbehave (``simulate --fault``), and what walletsign says: a
+    signature by another key is refused (exit 1) and ``doctor`` names why; an answer of
+    ``message ‖ signature`` is recognised and verified."""
+    message = "Sign in to example.com (a wallet that misbehaves)"
+    demo.title("A wallet signs with another key (simulate --fault other-key)")
+    sign = demo.run("sign-url", "--redirect-link", REDIRECT + "SignMessage", "--message", message)
+    forged = demo.run("simulate", "--fault", "other-key", sign["url"])
+    decoded = demo.run("decode-redirect", forged["redirect"], expect=1)
+    show("verified", decoded["verified"])
+    require(decoded.get("verified") is False, "decode-redirect accepted a forged signature")
+    report = demo.run("doctor", forged["redirect"], expect=3)
+    problems = [c for c in report["checks"] if c["status"] == "problem"]
+    for check in problems:
+        show("problem", f"{check['message']} ({check['hint']})")
+    require(bool(problems), "doctor found no problem in a forged answer")
+
+    demo.title("A wallet answers message ‖ signature (simulate --fault message-signature)")
+    sign = demo.run("sign-url", "--redirect-link", REDIRECT + "SignMessage", "--message", message)
+    glued = demo.run("simulate", "--fault", "message-signature", sign["url"])
+    decoded = demo.run("decode-redirect", glued["redirect"])
+    show("signature", decoded["data"]["signature"])
+    show("verified", decoded["verified"])
+    require(decoded.get("verified") is True, "the signature part of message ‖ signature")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the demo; 0 on success, 1 when a step failed."""
     del argv
@@ -181,6 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"walletsign demo: a Phantom deeplink exchange, keystore {demo.keystore}")
         try:
             exchange(demo)
+            failures(demo)
         except StepFailed as exc:
             print(f"\ndemo FAILED at step {demo.step}: {exc}", file=sys.stderr)
             return 1

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from walletsign_cli.errors import (
@@ -127,6 +127,20 @@ def page_for(result: RedirectResult) -> Page:
     return undecodable_page()
 
 
+class ParameterNames(NamedTuple):
+    """How the caller spells the listener's parameters in error messages: the Python names
+    by default; each command passes its own options (``--port``, or ``--listen-port``)."""
+
+    host: str = "host"
+    port: str = "port"
+    path: str = "path"
+    timeout: str = "timeout"
+    link_host: str = "link_host"
+
+
+PYTHON_NAMES = ParameterNames()
+
+
 def page_for_error(exc: WalletsignError) -> Page:
     """The page for an answer whose decoding raised ``exc``."""
     if isinstance(exc, WalletRejectedError):
@@ -136,15 +150,15 @@ def page_for_error(exc: WalletsignError) -> Page:
     return undecodable_page()
 
 
-def normalize_path(suffix: str) -> str:
-    """``--path`` as a clean ``/a/b`` suffix (unreserved URL characters only)."""
+def normalize_path(suffix: str, *, name: str = PYTHON_NAMES.path) -> str:
+    """The path as a clean ``/a/b`` suffix (unreserved URL characters only)."""
     text = suffix if suffix.startswith("/") else "/" + suffix
     text = text.rstrip("/") or DEFAULT_PATH
     # '.' and '..' segments are rewritten by browsers, so the answer would miss the path.
     if not _PATH_SUFFIX.match(text) or {".", ".."} & set(text.split("/")):
         raise BadInputError(
-            f"--path must be /segments of letters, digits and . _ ~ -, got {suffix!r}",
-            hint="for example --path /onConnect",
+            f"{name} must be /segments of letters, digits and . _ ~ -, got {suffix!r}",
+            hint=f"for example {name} /onConnect",
         )
     return text
 
@@ -167,7 +181,9 @@ def is_wildcard(host: str) -> bool:
         return False
 
 
-def exposure_warnings(host: str, link_host: str | None) -> list[str]:
+def exposure_warnings(
+    host: str, link_host: str | None, names: ParameterNames = PYTHON_NAMES
+) -> list[str]:
     """What to tell the user about serving on ``host``: who can reach it, and whether a phone
     can open the link it shows."""
     if is_loopback(host):
@@ -179,7 +195,7 @@ def exposure_warnings(host: str, link_host: str | None) -> list[str]:
     if is_wildcard(host) and link_host is None:
         found.append(
             f"the link shows {host}, which a phone cannot open: replace it with this "
-            "machine's LAN address, or pass --host LAN_IP (or --link-host LAN_IP)"
+            f"machine's LAN address, or pass {names.host} LAN_IP (or {names.link_host} LAN_IP)"
         )
     return found
 
@@ -290,14 +306,15 @@ class Listener:
         timeout: float = DEFAULT_TIMEOUT,
         *,
         link_host: str | None = None,
+        names: ParameterNames = PYTHON_NAMES,
     ) -> None:
         if not 0 <= port <= 65535:
-            raise BadInputError(f"--port must be 0-65535, got {port}")
+            raise BadInputError(f"{names.port} must be 0-65535, got {port}")
         if not timeout > 0:
-            raise BadInputError(f"--timeout must be positive, got {timeout:g}")
+            raise BadInputError(f"{names.timeout} must be positive, got {timeout:g}")
         self.host = host
         self.timeout = timeout
-        self.path = f"/{secrets.token_urlsafe(16)}{normalize_path(path)}"
+        self.path = f"/{secrets.token_urlsafe(16)}{normalize_path(path, name=names.path)}"
         self.pending_url: str | None = None
         self._pending_socket: socket.socket | None = None
         try:
@@ -306,10 +323,11 @@ class Listener:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             in_use = isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE
             raise BadInputError(
-                f"--host/--port: cannot listen on {_url_host(host)}:{port}: {reason}",
-                hint="pass --port 0 to pick a free port"
+                f"{names.host}/{names.port}: cannot listen on {_url_host(host)}:{port}: {reason}",
+                hint=f"pass {names.port} 0 to pick a free port"
                 if in_use
-                else "--host must be an address of this machine, e.g. 127.0.0.1 or its LAN IP",
+                else f"{names.host} must be an address of this machine, "
+                "e.g. 127.0.0.1 or its LAN IP",
             ) from None
         self.port = int(self._server.server_address[1])
         shown = link_host or host

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 
+from walletsign_cli import api
 from walletsign_cli.cli.completion import complete_keys, complete_sessions
 from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
@@ -15,7 +16,7 @@ from walletsign_cli.cli.inputs import read_stdin_bytes
 from walletsign_cli.cli.output import json_option
 from walletsign_cli.cli.redirect_report import report
 from walletsign_cli.cli.session import decode_answer
-from walletsign_cli.errors import BadInputError
+from walletsign_cli.errors import BadInputError, WalletsignError
 from walletsign_cli.limits import MAX_URL_CHARS
 
 
@@ -59,7 +60,11 @@ def command(
     """
     if url == "-":
         url = _stdin_url()
-    result = decode_answer(env, url, key=key, session=session, no_save=no_save)
+    try:
+        result = decode_answer(env, url, key=key, session=session, no_save=no_save)
+    except WalletsignError as exc:
+        explain(env, exc, url)
+        raise
     code = report(env, result)
     if code:
         click.get_current_context().exit(code)
@@ -71,3 +76,15 @@ def _stdin_url() -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise BadInputError("the redirect URL on standard input is not UTF-8") from None
+
+
+def explain(env: Environment, exc: WalletsignError, url: str) -> None:
+    """Give a failing decode the reasons ``doctor`` finds (its problems, as the hint); the
+    exit code stays the error's."""
+    try:
+        report = api.diagnose(env.keystore(), url, expect_answer=True)
+    except WalletsignError:
+        return
+    found = report.hint(exc.message)
+    if found is not None:
+        exc.hint = f"{exc.hint}; doctor: {found}" if exc.hint else f"doctor: {found}"

@@ -32,9 +32,13 @@ from walletsign_cli.listener import (
     DEFAULT_PATH,
     DEFAULT_TIMEOUT,
     Listener,
+    ParameterNames,
     exposure_warnings,
 )
 from walletsign_cli.protocols.dapp.options import check_decode_options
+
+LISTEN_NAMES = ParameterNames("--host", "--port", "--path", "--timeout", "--link-host")
+"""``listen``'s own options, as its errors name them."""
 
 
 @contextlib.contextmanager
@@ -45,14 +49,15 @@ def open_listener(
     timeout: float = DEFAULT_TIMEOUT,
     *,
     link_host: str | None = None,
+    names: ParameterNames = LISTEN_NAMES,
 ) -> Iterator[Listener]:
     """Bind a listener (``.redirect_link``, ``.wait()``) and close it when the block ends.
 
     Binding errors and a ``wait()`` timeout raise :class:`BadInputError` (exit 3). A
     non-loopback ``host`` gets a note on stderr: the phone must reach that address.
     """
-    listener = Listener(host, port, path, timeout, link_host=link_host)
-    for text in exposure_warnings(host, link_host):
+    listener = Listener(host, port, path, timeout, link_host=link_host, names=names)
+    for text in exposure_warnings(host, link_host, names):
         warn(text)
     with listener:
         yield listener

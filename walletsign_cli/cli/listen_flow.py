@@ -14,7 +14,7 @@ import click
 from walletsign_cli.cli.context import Environment
 from walletsign_cli.cli.listen import finish, open_listener
 from walletsign_cli.cli.output import note
-from walletsign_cli.listener import DEFAULT_HOST, DEFAULT_TIMEOUT, Listener
+from walletsign_cli.listener import DEFAULT_HOST, DEFAULT_TIMEOUT, Listener, ParameterNames
 from walletsign_cli.protocols.dapp.options import check_answer_options
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -22,6 +22,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 # The --help heading and options that listen_options adds, for HelpCommand's help_groups.
 LISTEN_HELP_GROUP = "Wait for the answer here"
 LISTEN_OPTIONS = ["--listen", "--listen-host", "--listen-port", "--listen-timeout"]
+# --listen serves on the default path; it has no --listen-path or link-host option.
+_LISTEN_NAMES = ParameterNames("--listen-host", "--listen-port", "path", "--listen-timeout")
 
 
 def listen_options(func: F) -> F:
@@ -67,7 +69,10 @@ def start_listener() -> tuple[Listener | None, str]:
     if not given["listen"]:
         return None, given["redirect_link"]
     served = open_listener(
-        host=given["listen_host"], port=given["listen_port"], timeout=given["listen_timeout"]
+        host=given["listen_host"],
+        port=given["listen_port"],
+        timeout=given["listen_timeout"],
+        names=_LISTEN_NAMES,
     )
     listener: Listener = ctx.with_resource(served)
     return listener, listener.redirect_link

@@ -11,6 +11,7 @@ from __future__ import annotations
 from walletsign_cli.cli import render
 from walletsign_cli.cli.context import Environment
 from walletsign_cli.cli.output import emit, emit_json, note, warn
+from walletsign_cli.cli.transaction_report import show_transactions
 from walletsign_cli.protocols.dapp import RedirectResult
 from walletsign_cli.protocols.dapp import report as rows
 
@@ -28,4 +29,6 @@ def report(env: Environment, result: RedirectResult) -> int:
         render.show_tables(env, rows.answer_tables(result), verdict=rows.verdict(result))
     for text in rows.answer_notes(result):
         note(text)
+    if not env.as_json:
+        show_transactions(result)
     return result.exit_code

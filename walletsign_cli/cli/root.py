@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "sign-url": "walletsign_cli.cli.sign_url",
     "disconnect-url": "walletsign_cli.cli.disconnect_url",
     "decode-redirect": "walletsign_cli.cli.decode_redirect",
+    "doctor": "walletsign_cli.cli.doctor",
     "verify": "walletsign_cli.cli.verify",
     "simulate": "walletsign_cli.cli.simulate",
     "listen": "walletsign_cli.cli.listen",

@@ -17,7 +17,7 @@ from walletsign_cli.core import base58
 from walletsign_cli.errors import BadInputError
 from walletsign_cli.limits import MAX_URL_CHARS, check_size
 from walletsign_cli.protocols import deeplink
-from walletsign_cli.protocols.simulator import Answer
+from walletsign_cli.protocols.simulator import FAULTS, Answer
 from walletsign_cli.protocols.state import check_name
 
 MAX_ERROR_MESSAGE_CHARS = 4096
@@ -26,7 +26,7 @@ MAX_ERROR_MESSAGE_CHARS = 4096
 @click.command(
     cls=HelpCommand,
     help_groups={
-        "Answer": ["--reject", "--error-message", "--wallet"],
+        "Answer": ["--reject", "--error-message", "--wallet", "--fault"],
         "Keystore": ["--wallet-name"],
         "Output": ["--json"],
     },
@@ -55,6 +55,13 @@ MAX_ERROR_MESSAGE_CHARS = 4096
     help="Answer as this wallet [default: from the URL's host or scheme; else the generic "
     "wallet_encryption_public_key].",
 )
+@click.option(
+    "--fault",
+    type=click.Choice(list(FAULTS)),
+    help="Answer wrongly on purpose, to reproduce a failure: "
+    + "; ".join(f"{name}: {text}" for name, text in FAULTS.items())
+    + ".",
+)
 @json_option
 @pass_env
 def command(
@@ -64,6 +71,7 @@ def command(
     error_message: str | None,
     wallet_name: str,
     wallet: str | None,
+    fault: str | None,
     as_json: bool,
 ) -> None:
     """Play the wallet: answer a Phantom-style deeplink, print the redirect.
@@ -80,6 +88,7 @@ def command(
       walletsign sign-url --redirect-link myapp://onSign --message hi | walletsign simulate -
       walletsign simulate --reject 4001 'https://phantom.app/ul/v1/signMessage?...'
       walletsign simulate --json --wallet-name ci-wallet "$URL"
+      walletsign simulate --fault add-instruction "$SIGN_TRANSACTION_URL"
     """
     check_options(reject, error_message, wallet_name)
     text = read_text_arg(url, MAX_URL_CHARS, "URL")
@@ -90,6 +99,7 @@ def command(
         wallet=wallet,
         reject=reject,
         error_message=error_message,
+        fault=fault,
     )
     report(answer, wallet_name, as_json=as_json)
 

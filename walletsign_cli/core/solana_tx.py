@@ -14,9 +14,11 @@ a validator would not refuse for its shape.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field, replace
 
-from walletsign_cli.errors import BadInputError
+from walletsign_cli.core import base58, ed25519
+from walletsign_cli.errors import BadInputError, InvalidSignatureError
 
 SIGNATURE_SIZE = 64
 KEY_SIZE = 32
@@ -268,3 +270,226 @@ def _check_instructions(message: Message, what: str, total: int) -> None:
                     f"{what}: instruction {i} account index {index} is out of range "
                     f"(0..{total - 1})"
                 )
+
+
+# -- checking signatures and comparing messages ----------------------------------------------
+
+SLOT_EMPTY = "empty"
+SLOT_VALID = "valid"
+SLOT_INVALID = "invalid"
+
+
+@dataclass(frozen=True)
+class SignatureSlot:
+    """One signature slot: whose it is, and what it holds (empty, valid or invalid)."""
+
+    index: int
+    signer: bytes
+    status: str
+
+
+def verify_slot(tx: Transaction, index: int) -> None:
+    """Raise :class:`InvalidSignatureError` unless slot ``index`` holds its signer's valid
+    signature over the message (an empty slot does not verify)."""
+    ed25519.verify(tx.message.signers[index], tx.message.raw, tx.signatures[index])
+
+
+def signature_slots(tx: Transaction) -> tuple[SignatureSlot, ...]:
+    """Every slot of ``tx`` with its signer and whether it is empty, valid or invalid."""
+    slots = []
+    for index, signer in enumerate(tx.message.signers):
+        status = SLOT_EMPTY
+        if tx.signatures[index] != EMPTY_SIGNATURE:
+            try:
+                verify_slot(tx, index)
+                status = SLOT_VALID
+            except InvalidSignatureError:
+                status = SLOT_INVALID
+        slots.append(SignatureSlot(index, signer, status))
+    return tuple(slots)
+
+
+@dataclass(frozen=True)
+class ResolvedInstruction:
+    """An instruction with its indexes resolved: the keys of the message, or
+    ``lookup:<table>[<index>]`` for an account a v0 message loads from a lookup table."""
+
+    program: str
+    accounts: tuple[str, ...]
+    data: bytes
+
+    def to_json(self) -> dict[str, object]:
+        """``{"program", "accounts", "data_hex"}``."""
+        return {
+            "program": self.program,
+            "accounts": list(self.accounts),
+            "data_hex": self.data.hex(),
+        }
+
+
+def account_names(message: Message) -> tuple[str, ...]:
+    """Every account a message uses, in index order: its keys (base58), then the accounts
+    loaded from lookup tables (all writable ones first, then all read-only, as the runtime
+    orders them); a loaded account is named by its table and index, since the table's
+    contents are on chain."""
+    names = [base58.encode(key) for key in message.account_keys]
+    tables = message.address_table_lookups
+    for kind in ("writable_indexes", "readonly_indexes"):
+        for table in tables:
+            where = base58.encode(table.account_key)
+            names += [f"lookup:{where}[{i}]" for i in getattr(table, kind)]
+    return tuple(names)
+
+
+def resolve_instructions(message: Message) -> tuple[ResolvedInstruction, ...]:
+    """The message's instructions with their program and accounts named."""
+    names = account_names(message)
+    return tuple(
+        ResolvedInstruction(
+            names[ix.program_id_index], tuple(names[i] for i in ix.accounts), ix.data
+        )
+        for ix in message.instructions
+    )
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One way a returned message differs from the requested one.
+
+    ``field`` is ``version``, ``fee_payer``, ``recent_blockhash``, ``header``,
+    ``address_table_lookups`` or ``instruction``; for an instruction, ``change`` is
+    ``added`` or ``removed`` and ``index`` its place in the message that has it."""
+
+    field: str
+    change: str
+    asked: object = None
+    got: object = None
+    index: int | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """The difference as JSON (``asked``/``got`` for a field, ``instruction`` for one)."""
+        doc: dict[str, object] = {"field": self.field, "change": self.change}
+        if self.index is not None:
+            doc["index"] = self.index
+        if self.asked is not None:
+            doc["asked"] = self.asked
+        if self.got is not None:
+            doc["got"] = self.got
+        return doc
+
+
+def diff_messages(asked: Message, got: Message) -> tuple[Difference, ...]:
+    """How ``got`` differs from ``asked``: fields first, then instruction by instruction
+    (an instruction changed in place shows as removed and added)."""
+    out: list[Difference] = []
+    fields = (
+        ("version", _version_name(asked), _version_name(got)),
+        ("fee_payer", base58.encode(asked.fee_payer), base58.encode(got.fee_payer)),
+        (
+            "recent_blockhash",
+            base58.encode(asked.recent_blockhash),
+            base58.encode(got.recent_blockhash),
+        ),
+        ("header", list(_header_tuple(asked)), list(_header_tuple(got))),
+        ("address_table_lookups", _lookups(asked), _lookups(got)),
+    )
+    for name, before, after in fields:
+        if before != after:
+            out.append(Difference(name, "changed", before, after))
+    old, new = resolve_instructions(asked), resolve_instructions(got)
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag in ("delete", "replace"):
+            out += [
+                Difference("instruction", "removed", old[i].to_json(), None, i)
+                for i in range(i1, i2)
+            ]
+        if tag in ("insert", "replace"):
+            out += [
+                Difference("instruction", "added", None, new[j].to_json(), j) for j in range(j1, j2)
+            ]
+    return tuple(out)
+
+
+def _version_name(message: Message) -> str:
+    return "legacy" if message.version is None else f"v{message.version}"
+
+
+def _header_tuple(message: Message) -> tuple[int, int, int]:
+    h = message.header
+    return (h.num_required_signatures, h.num_readonly_signed, h.num_readonly_unsigned)
+
+
+def _lookups(message: Message) -> list[dict[str, object]]:
+    return [
+        {
+            "account_key": base58.encode(t.account_key),
+            "writable_indexes": list(t.writable_indexes),
+            "readonly_indexes": list(t.readonly_indexes),
+        }
+        for t in message.address_table_lookups
+    ]
+
+
+def serialize_message(message: Message) -> bytes:
+    """The wire bytes of a message built or changed in code (a parsed one has ``raw``)."""
+    h = message.header
+    parts = [bytes([VERSION_PREFIX | message.version])] if message.version is not None else []
+    parts += [
+        bytes([h.num_required_signatures, h.num_readonly_signed, h.num_readonly_unsigned]),
+        encode_compact_u16(len(message.account_keys)),
+        *message.account_keys,
+        message.recent_blockhash,
+        encode_compact_u16(len(message.instructions)),
+    ]
+    for ix in message.instructions:
+        parts += [
+            bytes([ix.program_id_index]),
+            encode_compact_u16(len(ix.accounts)),
+            ix.accounts,
+            encode_compact_u16(len(ix.data)),
+            ix.data,
+        ]
+    if message.version is not None:
+        parts.append(encode_compact_u16(len(message.address_table_lookups)))
+        for t in message.address_table_lookups:
+            parts += [
+                t.account_key,
+                encode_compact_u16(len(t.writable_indexes)),
+                t.writable_indexes,
+                encode_compact_u16(len(t.readonly_indexes)),
+                t.readonly_indexes,
+            ]
+    return b"".join(parts)
+
+
+def prepend_instruction(message: Message, program: bytes, data: bytes) -> Message:
+    """``message`` with an account-less instruction of ``program`` put first, as wallets add
+    compute-budget instructions; the program becomes the last static (read-only unsigned)
+    key, so every index of a loaded account moves up by one."""
+    keys = len(message.account_keys)
+    if program in message.account_keys:
+        index = message.account_keys.index(program)
+        account_keys, header = message.account_keys, message.header
+    else:
+        index = keys
+        account_keys = (*message.account_keys, program)
+        header = replace(
+            message.header, num_readonly_unsigned=message.header.num_readonly_unsigned + 1
+        )
+
+    def shift(i: int) -> int:
+        return i + 1 if i >= keys and index == keys else i
+
+    moved = tuple(
+        Instruction(shift(ix.program_id_index), bytes(shift(i) for i in ix.accounts), ix.data)
+        for ix in message.instructions
+    )
+    changed = replace(
+        message,
+        header=header,
+        account_keys=account_keys,
+        instructions=(Instruction(index, b"", data), *moved),
+        raw=b"",
+    )
+    return parse_message(serialize_message(changed))

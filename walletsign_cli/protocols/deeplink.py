@@ -278,6 +278,7 @@ class Redirect:
     wallet_public_key: X25519PublicKey | None = None
     nonce: bytes | None = None
     data: bytes | None = None
+    repairs: tuple[str, ...] = ()  # what was repaired in the pasted text (see protocols.paste)
 
     @property
     def kind(self) -> str:
@@ -302,6 +303,24 @@ class Redirect:
         return None if prefix == "wallet" else prefix
 
 
+def looks_like_request(url: str) -> bool:
+    """Whether ``url`` is a deeplink to a wallet (it names the dapp key or carries a
+    ``payload``) rather than a wallet's answer."""
+    try:
+        query = urlsplit(url).query
+    except ValueError:
+        return False
+    names = {name for name, _ in parse_qsl(query, keep_blank_values=True)}
+    return DAPP_KEY_PARAM in names or "payload" in names
+
+
+def request_method(url: str) -> str:
+    """The method a request deeplink names (its last path segment, or a custom scheme's host)."""
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
+    return segments[-1] if segments else parts.netloc
+
+
 def clean_pasted_url(text: str) -> str:
     """Drop all whitespace: chat clients wrap long URLs and add line breaks around them."""
     return "".join(text.split())
@@ -324,7 +343,15 @@ def decode_b58(value: str, name: str) -> bytes:
             f"{name} is not base58 (it looks like base64, the most common mistake in the wild)",
             hint="Phantom-style deeplinks use base58 for every binary value",
         )
+    if "0" in value and _HEX_TEXT.match(value):  # '0' is not a base58 digit
+        raise BadInputError(
+            f"{name} is not base58 (it looks like hex)",
+            hint="Phantom-style deeplinks use base58 for every binary value",
+        )
     return base58.decode(value, name=name)
+
+
+_HEX_TEXT = re.compile(r"^(?:0x)?[0-9a-fA-F]+$")
 
 
 def decode_b58_exact(value: str, size: int, name: str) -> bytes:

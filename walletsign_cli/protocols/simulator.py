@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -32,7 +32,7 @@ from walletsign_cli.errors import (
     KeystoreError,
 )
 from walletsign_cli.limits import MAX_URL_CHARS, check_size
-from walletsign_cli.protocols import deeplink
+from walletsign_cli.protocols import deeplink, paste
 from walletsign_cli.protocols.state import WalletDapp, WalletEntry
 
 CHAIN = "solana"
@@ -62,6 +62,21 @@ DEFAULT_MESSAGES: dict[int, str] = {
 }
 # What Phantom answers for a dapp key it holds no shared secret for (phantom/docs #39).
 MISSING_SHARED_SECRET = "Missing sharing secret"
+
+# Faults the simulated wallet can commit on purpose, to reproduce what goes wrong in the wild.
+FAULTS: dict[str, str] = {
+    "message-signature": "signMessage: return message || signature (some wallets do)",
+    "other-key": "sign with another key than the connected account",
+    "add-instruction": "transactions: put a compute-budget instruction first, then sign",
+    "change-blockhash": "transactions: replace the recent blockhash, then sign",
+    "other-cluster": "connect: issue the session for another cluster than requested",
+    "other-dapp-key": "seal the answer for another dapp key (the dapp cannot decrypt it)",
+    "truncate-data": "cut the end off the answer's data value (a truncated paste)",
+}
+COMPUTE_BUDGET_PROGRAM = base58.decode("ComputeBudget111111111111111111111111111111")
+# SetComputeUnitPrice (instruction 3) of 1000 micro-lamports, as wallets add it.
+SET_COMPUTE_UNIT_PRICE = bytes([3]) + (1000).to_bytes(8, "little")
+TRUNCATED_CHARS = 24
 
 
 @dataclass(frozen=True)
@@ -142,7 +157,7 @@ def parse_request(text: str, *, wallet: str | None = None) -> Request:
     ``wallet`` overrides the wallet read from the URL (for a custom ``--base-url``).
     """
     check_size(len(text), MAX_URL_CHARS, "the deeplink URL")
-    url = deeplink.clean_pasted_url(text)
+    url, _ = paste.unwrap(text)  # quotes, brackets, wrapped lines, &amp; ...
     if not url:
         raise BadInputError("the deeplink URL is empty")
     deeplink.check_text(url, "the deeplink URL")
@@ -273,6 +288,7 @@ def respond(
     wallet_keypair: X25519KeyPair | None = None,
     nonce: bytes | None = None,
     now: float | None = None,
+    fault: str | None = None,
 ) -> Answer:
     """Answer ``request`` as the wallet would, from ``state`` (not modified).
 
@@ -280,8 +296,11 @@ def respond(
     valid: a request the wallet cannot read gets its own error instead). ``account``,
     ``wallet_keypair``, ``nonce`` and ``now`` pin the randomness and the clock; ``account``
     is only used when the wallet has none yet. The new state is in ``Answer.state``
-    (``None`` when nothing changed).
+    (``None`` when nothing changed). ``fault`` (a key of :data:`FAULTS`) makes the wallet
+    answer wrongly on purpose.
     """
+    if fault is not None and fault not in FAULTS:
+        raise BadInputError(f"--fault {fault!r} is not one of: {', '.join(FAULTS)}")
     seconds = time.time() if now is None else now
     stored = load_account(state, wallet_name)
     answer = Answer(redirect=request.redirect_link, request=request)
@@ -300,10 +319,17 @@ def respond(
                 wallet_keypair=wallet_keypair,
                 nonce=nonce,
                 seconds=seconds,
+                fault=fault,
             )
         elif request.method in deeplink.METHODS:
             _encrypted(
-                answer, state, stored, reject=reject, error_message=error_message, nonce=nonce
+                answer,
+                state,
+                stored,
+                reject=reject,
+                error_message=error_message,
+                nonce=nonce,
+                fault=fault,
             )
         else:
             raise _Refusal(METHOD_NOT_FOUND, f"Method not found: {request.method}")
@@ -314,7 +340,20 @@ def respond(
         answer.state = None
         answer.sent = None
         answer.redirect = error_redirect(request.redirect_link, refusal.code, refusal.message)
+    if fault == "truncate-data" and answer.data is not None:
+        answer.redirect = answer.redirect[:-TRUNCATED_CHARS]
     return answer
+
+
+def _seal_for(shared: box.SharedSecret, mine: X25519KeyPair, fault: str | None) -> box.SharedSecret:
+    # other-dapp-key: the shared secret of a dapp key nobody holds.
+    if fault == "other-dapp-key":
+        return box.shared_secret(X25519KeyPair.generate().public, mine)
+    return shared
+
+
+def _signer(account: Ed25519SigningKey, fault: str | None) -> Ed25519SigningKey:
+    return Ed25519SigningKey.generate() if fault == "other-key" else account
 
 
 def _user_rejects(reject: int | None, error_message: str | None) -> None:
@@ -332,6 +371,7 @@ def _connect(
     wallet_keypair: X25519KeyPair | None,
     nonce: bytes | None,
     seconds: float,
+    fault: str | None = None,
 ) -> None:
     request = answer.request
     params = request.params
@@ -352,9 +392,13 @@ def _connect(
 
     mine = wallet_keypair or X25519KeyPair.generate()
     shared = box.shared_secret(dapp_public, mine)
+    if fault == "other-cluster":
+        cluster = "devnet" if cluster != "devnet" else "mainnet-beta"
     token = session_token(account, app_url=app_url, cluster=cluster, timestamp=int(seconds))
     data = {"public_key": str(account.public), "session": token}
-    sealed_nonce, sealed = box.seal(deeplink.payload_json(data), shared, nonce)
+    sealed_nonce, sealed = box.seal(
+        deeplink.payload_json(data), _seal_for(shared, mine, fault), nonce
+    )
     answer.redirect = redirect_url(
         request.redirect_link,
         [
@@ -401,6 +445,7 @@ def _encrypted(
     reject: int | None,
     error_message: str | None,
     nonce: bytes | None,
+    fault: str | None = None,
 ) -> None:
     request = answer.request
     dapp_public = _dapp_key(request.params)
@@ -429,10 +474,17 @@ def _encrypted(
     if method == deeplink.SIGN_MESSAGE:
         message = _message(payload)
         _user_rejects(reject, error_message)
-        data: dict[str, Any] = {"signature": base58.encode(account.sign(message))}
+        signature = _signer(account, fault).sign(message)
+        if fault == "message-signature":
+            signature = message + signature
+        data: dict[str, Any] = {"signature": base58.encode(signature)}
     else:
-        data = _sign_transactions(answer, account, reject=reject, error_message=error_message)
-    sealed_nonce, sealed = box.seal(deeplink.payload_json(data), shared, nonce)
+        data = _sign_transactions(
+            answer, account, reject=reject, error_message=error_message, fault=fault
+        )
+    sealed_nonce, sealed = box.seal(
+        deeplink.payload_json(data), _seal_for(shared, mine, fault), nonce
+    )
     answer.redirect = redirect_url(
         request.redirect_link,
         [("nonce", base58.encode(sealed_nonce)), ("data", base58.encode(sealed))],
@@ -446,6 +498,7 @@ def _sign_transactions(
     *,
     reject: int | None,
     error_message: str | None,
+    fault: str | None = None,
 ) -> dict[str, Any]:
     """The answer data of the three transaction methods (after the checks a wallet makes)."""
     method = answer.request.method
@@ -460,7 +513,12 @@ def _sign_transactions(
                 f"is not this account ({account.public})",
             )
     _user_rejects(reject, error_message)
-    signed = [tx.with_signature(0, account.sign(tx.message.raw)) for tx in transactions]
+    if fault == "add-instruction":
+        transactions = [_with_compute_budget(tx) for tx in transactions]
+    elif fault == "change-blockhash":
+        transactions = [_with_new_blockhash(tx) for tx in transactions]
+    signer = _signer(account, fault)
+    signed = [tx.with_signature(0, signer.sign(tx.message.raw)) for tx in transactions]
     if method == deeplink.SIGN_ALL_TRANSACTIONS:
         return {"transactions": [base58.encode(tx.serialize()) for tx in signed]}
     if method == deeplink.SIGN_TRANSACTION:
@@ -469,6 +527,21 @@ def _sign_transactions(
     answer.sent = False
     answer.notes.append("nothing was sent: the simulated wallet has no network")
     return {"signature": base58.encode(signed[0].signatures[0])}
+
+
+def _with_compute_budget(tx: solana_tx.Transaction) -> solana_tx.Transaction:
+    message = solana_tx.prepend_instruction(
+        tx.message, COMPUTE_BUDGET_PROGRAM, SET_COMPUTE_UNIT_PRICE
+    )
+    # The wallet changed the message: the dapp's other signatures no longer cover it.
+    return solana_tx.Transaction(tuple(solana_tx.EMPTY_SIGNATURE for _ in tx.signatures), message)
+
+
+def _with_new_blockhash(tx: solana_tx.Transaction) -> solana_tx.Transaction:
+    # A wallet that fetched a fresher blockhash: the bytes reversed stand in for it.
+    changed = replace(tx.message, recent_blockhash=tx.message.recent_blockhash[::-1], raw=b"")
+    message = solana_tx.parse_message(solana_tx.serialize_message(changed))
+    return solana_tx.Transaction(tuple(solana_tx.EMPTY_SIGNATURE for _ in tx.signatures), message)
 
 
 def _open_payload(params: dict[str, str], shared: box.SharedSecret) -> dict[str, Any]:

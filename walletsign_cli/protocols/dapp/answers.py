@@ -9,6 +9,7 @@ session. A forged or mismatched answer leaves the document as it was.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from walletsign_cli.core import base58, ed25519
@@ -21,7 +22,9 @@ from walletsign_cli.errors import (
     KeystoreError,
 )
 from walletsign_cli.limits import MAX_URL_CHARS, check_size
-from walletsign_cli.protocols import deeplink
+from walletsign_cli.protocols import deeplink, paste
+from walletsign_cli.protocols.dapp import transactions
+from walletsign_cli.protocols.dapp.matching import match_connect
 from walletsign_cli.protocols.dapp.result import RedirectResult, replay_warning
 from walletsign_cli.protocols.dapp.sessions import mark_answered, pending_requests, resolve_session
 from walletsign_cli.protocols.state import (
@@ -40,12 +43,21 @@ Chosen = tuple[str, PendingRequest] | None
 def read_redirect(
     url: str, *, key: str | None = None, session: str | None = None
 ) -> deeplink.Redirect:
-    """Parse a pasted redirect URL (whitespace removed), checking the ``key`` and ``session``
-    names first; nothing is decrypted."""
+    """Parse a pasted redirect URL, checking the ``key`` and ``session`` names first; nothing
+    is decrypted. What a paste adds (whitespace, quotes, brackets, a markdown link, ``&amp;``,
+    percent-encoding) is removed and listed in :attr:`~deeplink.Redirect.repairs`."""
     check_size(len(url), MAX_URL_CHARS, "the redirect URL")
-    url = deeplink.clean_pasted_url(url)
+    url, repairs = paste.unwrap(url)
     read_names(key, session)
-    return deeplink.parse_redirect(url)
+    if deeplink.looks_like_request(url):
+        raise BadInputError(
+            f"this is the {deeplink.request_method(url)} request deeplink (sent to the wallet), "
+            "not the wallet's answer",
+            hint="open it on the phone (or walletsign simulate it) and pass the URL the wallet "
+            "opens; walletsign doctor shows what the request asks for",
+        )
+    redirect = deeplink.parse_redirect(url)
+    return replace(redirect, repairs=tuple(repairs)) if repairs else redirect
 
 
 def rejection(redirect: deeplink.Redirect) -> RedirectResult:
@@ -94,6 +106,10 @@ def answer(
     else:
         result, new = _disconnect(redirect, doc, session, at)
     result.params = redirect.params
+    silent = [r for r in redirect.repairs if r.startswith("removed") and "whitespace" in r]
+    result.notes += [
+        f"the pasted URL was repaired: {r}" for r in redirect.repairs if r not in silent
+    ]
     return result, new
 
 
@@ -115,11 +131,14 @@ def _connect(
     public_key, token, account = _connect_fields(answer)
     dapp_public = str(doc.dapp_keypair(key_name).public)
     wallet_from_param = _wallet_named_by(redirect.key_param)
-    rid, req = _connect_request(doc, dapp_public, wallet_from_param)
-    wallet = wallet_from_param or (req and req.wallet) or redirect.wallet_hint or "wallet"
-    session_name = session or _safe_name(wallet)
     token_info = deeplink.parse_session_token(token)
     from_token: dict[str, Any] = token_info.data if token_info else {}
+    match = match_connect(
+        doc, dapp_public, wallet_from_param, str(redirect.wallet_public_key), from_token, token
+    )
+    rid, req = match.request_id, match.request
+    wallet = wallet_from_param or (req and req.wallet) or redirect.wallet_hint or "wallet"
+    session_name = session or _safe_name(wallet)
     entry = SessionEntry(
         wallet=wallet,
         base_url=_session_base(req, wallet),
@@ -133,6 +152,8 @@ def _connect(
         redirect_link=(req and req.redirect_link) or redirect.link,
         created_at=at,
     )
+    # An older answer is not saved over the current session unless --session names one.
+    save = not match.older or session is not None
     result = RedirectResult(
         "approved",
         method=deeplink.CONNECT,
@@ -143,13 +164,28 @@ def _connect(
         request_id=rid,
         request=req,
         session_token=_token_doc(token_info, account),
-        replay=bool(req and req.answered_at),
-        warnings=replay_warning(req),
-        saved=True,
-        replaced=session_name in doc.sessions,
+        replay=match.older,
+        warnings=match.warnings + _answered_before(req),
+        saved=save,
+        replaced=save and session_name in doc.sessions,
     )
+    if not save:
+        result.notes.append("the session was not saved: pass --session NAME to save it anyway")
+        return result, doc
     new = doc.with_session(session_name, entry)
+    if not match.fits:
+        return result, new
     return result, mark_answered(new, rid, at, session_name=session_name)
+
+
+def _answered_before(req: PendingRequest | None) -> list[str]:
+    # A new wallet key: the user approved the same connect request again. Not a replay.
+    if req is None or not req.answered_at:
+        return []
+    return [
+        f"the connect request of {req.created_at} was answered before (at {req.answered_at}); "
+        "this is a new answer, with a new session"
+    ]
 
 
 def _open_connect(
@@ -199,17 +235,6 @@ def _wallet_named_by(key_param: str | None) -> str | None:
         if wallet.key_param == key_param and key_param != "wallet_encryption_public_key":
             return wallet.name
     return None
-
-
-def _connect_request(
-    doc: Document, dapp_public: str, wallet_from_param: str | None
-) -> tuple[str | None, PendingRequest | None]:
-    requests = pending_requests(
-        doc, lambda r: r.method == deeplink.CONNECT and r.dapp_public_key == dapp_public
-    )
-    if wallet_from_param is not None:
-        requests.sort(key=lambda item: item[1].wallet != wallet_from_param)
-    return requests[0] if requests else (None, None)
 
 
 def _session_base(req: PendingRequest | None, wallet: str) -> str | None:
@@ -267,9 +292,13 @@ def _encrypted(
     )
     chosen, verified = _match(answer, methods, entry, requests)
     req = chosen[1] if chosen else None
+    method = (req and req.method) or (methods[0] if len(methods) == 1 else None)
+    checks = _transaction_checks(method, answer, req, entry)
+    if checks is not None:
+        verified = transactions.summary(checks)
     result = RedirectResult(
         "approved",
-        method=(req and req.method) or (methods[0] if len(methods) == 1 else None),
+        method=method,
         wallet=entry.wallet,
         session_name=session_name,
         data=answer,
@@ -279,6 +308,8 @@ def _encrypted(
         replay=bool(req and req.answered_at),
         warnings=replay_warning(req),
     )
+    if checks is not None:
+        _add_transaction_findings(result, checks)
     _add_findings(result, answer)
     if verified is False:
         # A forged or mismatched answer must not use up the request: the genuine answer
@@ -309,10 +340,12 @@ def _session_candidates(doc: Document, key: str | None, session: str | None) -> 
             hint=unusable[0].hint,
         )
     if not candidates:
-        raise DecryptionError(
-            "data: no saved session can open it",
-            hint="decode the wallet's connect answer first: it saves the session",
-        )
+        hint = "decode the wallet's connect answer first: it saves the session"
+        if not doc.keys:
+            hint = (
+                "this keystore holds no dapp key: use the one that built the request (--keystore)"
+            )
+        raise DecryptionError("data: no saved session can open it", hint=hint)
     return candidates
 
 
@@ -347,40 +380,147 @@ def _match(
             return signed, True
     if not requests:
         return None, None
-    chosen = requests[0]
+    chosen = _same_transaction(answer, requests) or requests[0]
     return chosen, (False if chosen[1].method == deeplink.SIGN_MESSAGE else None)
+
+
+def _same_transaction(answer: dict[str, Any], requests: list[tuple[str, PendingRequest]]) -> Chosen:
+    """The request whose first transaction has the returned first transaction's message."""
+    texts = answer.get("transactions") or [answer.get("transaction")]
+    if not isinstance(texts, list) or not isinstance(texts[0], str):
+        return None
+    try:
+        got = transactions.parse_b58_transaction(texts[0], "data.transaction").message.raw
+    except BadInputError:
+        return None
+    for candidate in requests:
+        asked = candidate[1].transactions or ()
+        try:
+            if asked and transactions.parse_b58_transaction(asked[0], "").message.raw == got:
+                return candidate
+        except BadInputError:
+            continue
+    return None
+
+
+def _account(entry: SessionEntry) -> Ed25519PublicKey:
+    try:
+        return Ed25519PublicKey.from_base58(entry.public_key or "", name="session public key")
+    except BadInputError as exc:
+        raise damaged(exc) from None
+
+
+def _transaction_checks(
+    method: str | None, answer: dict[str, Any], req: PendingRequest | None, entry: SessionEntry
+) -> list[transactions.TransactionCheck] | None:
+    """The checks of a transaction answer (signAndSend only against a remembered request)."""
+    if method in (deeplink.SIGN_TRANSACTION, deeplink.SIGN_ALL_TRANSACTIONS) or (
+        method == deeplink.SIGN_AND_SEND_TRANSACTION and req is not None
+    ):
+        asked = req.transactions if req is not None else None
+        return transactions.check_answer(method, answer, asked, _account(entry).raw)
+    return None
+
+
+def _add_transaction_findings(
+    result: RedirectResult, checks: list[transactions.TransactionCheck]
+) -> None:
+    result.transaction_checks = [c.to_json() for c in checks]
+    result.modified = any(c.modified for c in checks)
+    many = len(checks) > 1
+    for check in checks:
+        where = f"transaction {check.index + 1}: " if many else ""
+        if check.problem is not None:
+            result.warnings.append(where + check.problem)
+        if check.modified:
+            result.warnings.append(
+                f"{where}the wallet changed the transaction: {len(check.differences)} "
+                "difference(s) from the requested message (see the diff)"
+            )
+        for slot in check.slots:
+            if slot.index != check.account_slot and slot.status != "valid":
+                result.notes.append(
+                    f"{where}signature slot {slot.index} ({base58.encode(slot.signer)}) is "
+                    f"{slot.status}: another signer must still sign"
+                )
 
 
 def _signed_request(
     answer: dict[str, Any], entry: SessionEntry, requests: list[tuple[str, PendingRequest]]
 ) -> Chosen:
-    """The first signMessage request whose message the answer's signature signs."""
+    """The first signMessage (or signAndSendTransaction) request whose message (or
+    transaction message) the answer's signature signs."""
     signature_text = answer["signature"]
     if not isinstance(signature_text, str):
         raise BadInputError("data.signature is not a string")
-    signature = deeplink.decode_b58_exact(signature_text, 64, "data.signature")
-    try:
-        account = Ed25519PublicKey.from_base58(entry.public_key or "", name="session public key")
-    except BadInputError as exc:
-        raise damaged(exc) from None
+    raw = deeplink.decode_b58(signature_text, "data.signature")
+    account = _account(entry)
     for candidate in requests:
-        if candidate[1].method != deeplink.SIGN_MESSAGE:
-            continue
         try:
-            message = base58.decode(candidate[1].message or "")
-            ed25519.verify(account.raw, message, signature)
+            message = _signed_bytes(candidate[1])
+            if message is None:
+                continue
+            ed25519.verify(account.raw, message, signature_part(raw, message))
         except (InvalidSignatureError, BadInputError):
             continue
         return candidate
+    if len(raw) != ed25519.SIGNATURE_SIZE:
+        raise BadInputError(f"data.signature must be 64 bytes, got {len(raw)}")
+    return None
+
+
+def _signed_bytes(req: PendingRequest) -> bytes | None:
+    """What a signature answering ``req`` signs: the message, or the transaction's message."""
+    if req.method == deeplink.SIGN_MESSAGE:
+        return base58.decode(req.message or "")
+    if req.method == deeplink.SIGN_AND_SEND_TRANSACTION and req.transactions:
+        tx = transactions.parse_b58_transaction(req.transactions[0], "the requested transaction")
+        return tx.message.raw
+    return None
+
+
+def signature_part(raw: bytes, message: bytes) -> bytes:
+    """The 64-byte signature in what a wallet returned: itself, or the signature part of
+    ``message || signature`` (some wallets) or ``signature || message`` (NaCl's signed form)."""
+    size = ed25519.SIGNATURE_SIZE
+    if len(raw) == size + len(message) and raw[:-size] == message:
+        return raw[-size:]
+    if len(raw) == size + len(message) and raw[size:] == message:
+        return raw[:size]
+    return raw
+
+
+def signature_layout(raw: bytes, message: bytes) -> str | None:
+    """``message || signature`` or ``signature || message`` when ``raw`` is one of those."""
+    size = ed25519.SIGNATURE_SIZE
+    if len(raw) != size + len(message):
+        return None
+    if raw[:-size] == message:
+        return "message || signature"
+    if raw[size:] == message:
+        return "signature || message"
     return None
 
 
 def _add_findings(result: RedirectResult, answer: dict[str, Any]) -> None:
     """Notes and warnings about what was (not) checked."""
     req = result.request
+    if result.verified and req is not None and req.method == deeplink.SIGN_MESSAGE:
+        raw = base58.decode(str(answer["signature"]))
+        layout = signature_layout(raw, base58.decode(req.message or ""))
+        if layout is not None:
+            result.warnings.append(
+                f"data.signature is {layout} ({len(raw)} bytes), not a 64-byte signature: "
+                "its 64-byte signature part verifies"
+            )
     if req is None:
-        result.notes.append("no remembered request matches this answer; nothing was checked")
-    if result.verified is False:
+        checked = (
+            "the signatures were checked, not what was signed"
+            if result.transaction_checks
+            else "nothing was checked"
+        )
+        result.notes.append(f"no remembered request matches this answer; {checked}")
+    if result.verified is False and result.method == deeplink.SIGN_MESSAGE:
         result.warnings.append(
             "the signature does not verify against the requested message and the "
             "session's public key"

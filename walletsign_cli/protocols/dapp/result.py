@@ -34,6 +34,8 @@ class RedirectResult:
     params: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    modified: bool | None = None  # a transaction answer's message differs from the request
+    transaction_checks: list[dict[str, Any]] | None = None
 
     @property
     def exit_code(self) -> int:
@@ -73,6 +75,9 @@ class RedirectResult:
             }
             if self.session_removed:
                 doc["session_removed"] = True
+            if self.transaction_checks is not None:
+                doc["modified"] = self.modified
+                doc["transactions_checked"] = self.transaction_checks
         if self.replay:
             doc["replay"] = True
         return doc
