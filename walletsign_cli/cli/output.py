@@ -75,9 +75,10 @@ def json_option(func: F) -> F:
     )(func)
 
 
-def emit(text: str) -> None:
-    """The command's artefact (a URL, a key, an address) on stdout, on one line."""
-    click.echo(shown(text))
+def emit(text: str, *, lead: str = "") -> None:
+    """The command's artefact (a URL, a key, an address) on stdout, on one line; ``lead``
+    is walletsign's own text before it (a coloured mark), written as it is."""
+    click.echo(lead + shown(text))
 
 
 def emit_text(text: str) -> None:

@@ -4,7 +4,9 @@
 with a verdict; ``connect-url``, ``sign-url`` and ``disconnect-url`` show a request's
 parameters and payload the same way. Pure functions of a
 :class:`~walletsign_cli.protocols.dapp.result.RedirectResult` (or a request): every value is
-a printable ``str``, long opaque values shortened.
+a ``str``, long opaque values shortened. Text from the wallet is left as it came: the output
+layer (``cli.output.shown``) escapes unsafe characters in every line and table it writes, and
+says so once.
 """
 
 from __future__ import annotations
