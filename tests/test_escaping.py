@@ -323,3 +323,15 @@ def test_decode_redirect_tables_on_a_terminal(tmp_path: Path) -> None:
     assert raw_unsafe(screen.text) == []
     assert "wallet error" in screen.text and escape_text(HOSTILE) in screen.text
     assert screen.text.count(NOTE) == 1
+
+
+def test_a_usage_error_escapes_the_word_it_quotes(run: Any) -> None:
+    result = run("verify", f"{HOSTILE}extra")
+    assert result.exit_code == 2
+    assert raw_unsafe(result.stderr) == []
+    assert escape_text(HOSTILE) in result.stderr
+    assert result.stderr.count(NOTE) == 1
+    result = run("verify", "--json", f"{HOSTILE}extra")
+    assert result.exit_code == 2
+    assert raw_unsafe(result.stderr) == []
+    assert HOSTILE in json.loads(result.stderr)["error"]["message"]
