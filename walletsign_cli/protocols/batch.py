@@ -13,7 +13,7 @@ from typing import Any, NamedTuple, cast
 
 from walletsign_cli.core import base58
 from walletsign_cli.core.ed25519 import Verifier
-from walletsign_cli.core.encoding import MAX_JSON_DEPTH, too_deep
+from walletsign_cli.core.encoding import MAX_JSON_DEPTH, to_json, too_deep
 from walletsign_cli.errors import BadInputError, InvalidSignatureError
 from walletsign_cli.limits import MAX_BATCH_LINE_BYTES
 from walletsign_cli.protocols import jobs, siws
@@ -41,24 +41,16 @@ class BlockResult(NamedTuple):
     malformed: int
 
 
-def _dumps(value: Any) -> str:
-    """JSON as UTF-8 text; a lone surrogate (legal in a JSON escape, not in UTF-8) stays
-    escaped."""
-    text = json.dumps(value, ensure_ascii=False)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return json.dumps(value)
-    return text
-
-
 def result_line(result: JobResult) -> str:
-    """One output line, exactly as ``json.dumps`` writes the result's document."""
-    return _dumps(result.to_json()) + "\n"
+    """One output line: the result's document as :func:`to_json` writes every JSON (control,
+    bidirectional and other unsafe characters of an id or a message as JSON escapes; a lone
+    surrogate, legal in a JSON escape but not in UTF-8, too)."""
+    return to_json(result.to_json()) + "\n"
 
 
 def _json_id(value: Any) -> str:
-    """``json.dumps`` of an id, without calling it for the usual plain string or int."""
+    """:func:`to_json` of an id, without calling it for the usual plain string or int (plain
+    printable ASCII has nothing to escape but quotes and backslashes)."""
     if value is None:
         return "null"
     if type(value) is str and value.isascii() and value.isprintable():
@@ -66,7 +58,7 @@ def _json_id(value: Any) -> str:
             return f'"{value}"'
     elif type(value) is int:
         return str(value)
-    return _dumps(value)
+    return to_json(value)
 
 
 def _decode_key(text: str) -> bytes:
