@@ -140,10 +140,22 @@ def _param_message(exc: click.BadParameter) -> str:
 
 
 def _usage_error(env: Environment, exc: click.UsageError) -> int:
+    """Exit 2. Without ``--json``: the one-line ``walletsign: error: ...`` every error uses,
+    with the command's usage (and where its ``--help`` is) as the hint."""
     if env.as_json:
         return _fail(env, ExitCode.USAGE, "usage", exc.format_message(), None)
-    exc.show()
-    return ExitCode.USAGE
+    return _fail(env, ExitCode.USAGE, "usage", exc.format_message(), usage_hint(exc.ctx))
+
+
+def usage_hint(ctx: click.Context | None) -> str | None:
+    """``usage: walletsign verify [OPTIONS]; see walletsign verify --help`` (None without a
+    command context)."""
+    if ctx is None:
+        return None
+    usage = " ".join(ctx.get_usage().split())
+    if usage.lower().startswith("usage:"):
+        usage = usage[len("usage:") :].strip()
+    return f"usage: {usage}; see {ctx.command_path} --help"
 
 
 def _fail(env: Environment, code: int, kind: str, message: str, hint: str | None) -> int:
