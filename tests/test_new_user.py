@@ -41,3 +41,14 @@ def test_usage_errors_under_json_stay_one_document() -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith('{"error": {"type": "usage"')
     assert "hint" not in result.stderr
+
+
+def test_keygen_over_an_existing_name_says_both_ways_out() -> None:
+    assert invoke("keygen", "--name", "main").exit_code == 0
+    result = invoke("keygen", "--name", "main")
+    # SPEC.md fixes exit 5 for this refusal.
+    assert result.exit_code == 5
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("walletsign: error: a dapp key named 'main' already exists")
+    assert lines[1].startswith("walletsign: hint: choose another --name to keep it, or pass --force")
+    assert len(lines) == 2
