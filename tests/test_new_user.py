@@ -3,11 +3,16 @@ name, ``sign-url --message-b58``, ``listen --once``, decoded answers that can be
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 
 from click.testing import CliRunner, Result
 
 from tests.conftest import invoke
+from tests.test_cli_deeplinks import _connected
+from walletsign_cli.core import base58
 from walletsign_cli.cli.root import cli
 
 
@@ -52,3 +57,29 @@ def test_keygen_over_an_existing_name_says_both_ways_out() -> None:
     assert lines[0].startswith("walletsign: error: a dapp key named 'main' already exists")
     assert lines[1].startswith("walletsign: hint: choose another --name to keep it, or pass --force")
     assert len(lines) == 2
+
+
+def test_sign_url_takes_the_message_in_base58_as_verify_does(run: Any) -> None:
+    _connected(run)
+    data = b"\xff\x00 base58 bytes"
+    result = run(
+        "sign-url", "--redirect-link", "myapp://s", "--message-b58", base58.encode(data), "--json"
+    )
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert base58.decode(doc["payload"]["message"]) == data
+    assert doc["payload"]["display"] == "hex"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (["--message-b58", "0OIl"], 3, "--message-b58"),
+        (["--message-b58", "2g", "--message", "x"], 2, "exactly one of --message, --message-hex"),
+    ],
+)
+def test_sign_url_message_b58_refusals(run: Any, args: list[str], code: int, words: str) -> None:
+    _connected(run)
+    result = run("sign-url", "--redirect-link", "myapp://s", *args)
+    assert result.exit_code == code, result.stderr
+    assert words in result.stderr

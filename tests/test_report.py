@@ -233,7 +233,7 @@ def test_immutable_takes_none_of_the_deeplink_options() -> None:
             {"transactions": ("t",), "message": "m"},
             "--transaction cannot be combined with --message",
         ),
-        ({}, "give exactly one of --message, --message-hex, --message-file"),
+        ({}, "give exactly one of --message, --message-hex, --message-b58, --message-file"),
         ({"message": "m", "message_hex": "00"}, "give exactly one of"),
         ({"message": "m", "send": True}, "--send takes exactly one --transaction"),
         ({"transactions": ("a", "b"), "send": True}, "--send takes exactly one --transaction"),

@@ -31,7 +31,7 @@ from walletsign_cli.protocols.dapp import options
 @click.command(
     cls=HelpCommand,
     help_groups={
-        "Message": ["--message", "--message-hex", "--message-file", "--display"],
+        "Message": ["--message", "--message-hex", "--message-b58", "--message-file", "--display"],
         "Transactions": ["--transaction", "--send"],
         "Request": ["--redirect-link", "--session", "--wallet", "--base-url"],
         "Immutable X Link (--wallet immutable)": ["--description", "--env"],
@@ -46,6 +46,7 @@ from walletsign_cli.protocols.dapp import options
 )
 @click.option("--message", metavar="TEXT", help="The message to sign, as UTF-8 text.")
 @click.option("--message-hex", metavar="HEX", help="The message bytes in hex.")
+@click.option("--message-b58", metavar="B58", help="The message bytes in base58.")
 @click.option(
     "--message-file", metavar="PATH|-", help="The message bytes from a file ('-': stdin)."
 )
@@ -87,6 +88,7 @@ def command(
     redirect_link: str | None,
     message: str | None,
     message_hex: str | None,
+    message_b58: str | None,
     message_file: str | None,
     display: str | None,
     session_name: str | None,
@@ -116,6 +118,7 @@ def command(
     Examples:
       walletsign sign-url --redirect-link myapp://onSignMessage --message 'Sign in to Example'
       walletsign sign-url --redirect-link myapp://onSign --message-hex 00ff10 --display hex
+      walletsign sign-url --redirect-link myapp://onSign --message-b58 3yZe7d
       walletsign sign-url --redirect-link myapp://onSignTx --transaction 4hXTCk... --qr
       walletsign sign-url --wallet immutable --message 'hello' --description 'Log in'
       walletsign sign-url --listen --message 'Sign in to Example' --qr
@@ -125,14 +128,16 @@ def command(
         env_name = link_env or "mainnet"
         sign_immutable(message=message, description=description, env=env_name, as_json=as_json)
         return
-    options.check_content_options(message, message_hex, message_file, display, transactions, send)
+    options.check_content_options(
+        message, message_hex, message_file, display, transactions, send, message_b58
+    )
     listener, redirect_link = start_listener()
     dapp.check_request_options(redirect_link, base_url)
     file_bytes = None
     if message_file is not None:
         file_bytes = read_file_bytes(message_file, MAX_MESSAGE_BYTES, "--message-file")
     content, shown = options.request_content(
-        message, message_hex, file_bytes, display, transactions, send
+        message, message_hex, file_bytes, display, transactions, send, message_b58
     )
     plan = send_request(env, content, given, redirect_link=redirect_link, shown=shown)
     if listener is not None:
