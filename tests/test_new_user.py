@@ -4,6 +4,7 @@ name, ``sign-url --message-b58``, ``listen --once``, decoded answers that can be
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from click.testing import CliRunner, Result
 
 from tests.conftest import invoke
 from tests.test_cli_deeplinks import _connected
+from tests.test_listen import Listening, http
 from walletsign_cli.core import base58
 from walletsign_cli.cli.root import cli
 
@@ -83,3 +85,36 @@ def test_sign_url_message_b58_refusals(run: Any, args: list[str], code: int, wor
     result = run("sign-url", "--redirect-link", "myapp://s", *args)
     assert result.exit_code == code, result.stderr
     assert words in result.stderr
+
+
+def test_listen_keep_listening_decodes_every_answer_until_the_timeout(
+    keystore_path: Path,
+) -> None:
+    process = Listening(keystore_path, "--timeout", "4", "--keep-listening")
+    try:
+        link = process.first_line()
+        assert "rejected: first" in http(link + "?errorCode=4001&errorMessage=first").body
+        assert "could not decode" in http(link + "?nonce=0OIl&data=abc").body
+        assert "rejected: third" in http(link + "?errorCode=4100&errorMessage=third").body
+        code, out, err = process.finish()
+    finally:
+        process.kill()
+    assert code == 4, err  # the highest of 4, 3, 4
+    shown = "\n".join(out)
+    assert "4001" in shown and "4100" in shown
+    assert "walletsign: error:" in err and "nonce" in err  # the undecodable one, and on
+    assert "stopping after 3" in err
+
+
+def test_listen_once_is_the_default_and_stops_after_one_answer(keystore_path: Path) -> None:
+    process = Listening(keystore_path, "--timeout", "20", "--once")
+    try:
+        link = process.first_line()
+        http(link + "?errorCode=4001&errorMessage=first")
+        code, _, err = process.finish()
+    finally:
+        process.kill()
+    assert code == 4, err
+    help_text = invoke("listen", "--help").stdout
+    assert "--once / --keep-listening" in help_text
+    assert "only mode" not in help_text

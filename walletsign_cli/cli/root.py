@@ -158,6 +158,12 @@ def usage_hint(ctx: click.Context | None) -> str | None:
     return f"usage: {usage}; see {ctx.command_path} --help"
 
 
+def report_error(env: Environment, exc: WalletsignError) -> int:
+    """Print ``exc`` as a failed command would (one error line and a hint, or the ``--json``
+    error document) and return its exit code, for a command that goes on after it."""
+    return _fail(env, exc.exit_code, exc.error_type, exc.message, exc.hint)
+
+
 def _fail(env: Environment, code: int, kind: str, message: str, hint: str | None) -> int:
     if env.debug:
         import traceback  # only a failure under --debug pays for it
