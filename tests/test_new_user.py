@@ -4,6 +4,10 @@ name, ``sign-url --message-b58``, ``listen --once``, decoded answers that can be
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -117,3 +121,90 @@ def test_listen_once_is_the_default_and_stops_after_one_answer(keystore_path: Pa
     help_text = invoke("listen", "--help").stdout
     assert "--once / --keep-listening" in help_text
     assert "only mode" not in help_text
+
+
+# -- decode-redirect: what re-checks a signMessage answer --------------------------------------
+
+
+def _simulated(deeplink: str) -> str:
+    """The wallet's answer to ``deeplink``, from ``simulate``."""
+    result = invoke("simulate", deeplink, "--json")
+    assert result.exit_code == 0, result.stderr
+    redirect = json.loads(result.stdout)["redirect"]
+    assert isinstance(redirect, str)
+    return redirect
+
+
+def _signed_answer(*message: str) -> tuple[str, str]:
+    """Connect to the simulated wallet, ask it to sign ``message`` (sign-url's options):
+    the wallet's answer and the session's public key."""
+    connect = invoke(
+        "connect-url", "--wallet", "phantom", "--app-url", "https://example.com",
+        "--redirect-link", "myapp://onConnect",
+    )  # fmt: skip
+    assert connect.exit_code == 0, connect.stderr
+    connected = invoke("decode-redirect", _simulated(connect.stdout.strip()), "--json")
+    assert connected.exit_code == 0, connected.stderr
+    public_key = json.loads(connected.stdout)["data"]["public_key"]
+    sign = invoke("sign-url", "--redirect-link", "myapp://onSignMessage", *message)
+    assert sign.exit_code == 0, sign.stderr
+    return _simulated(sign.stdout.strip()), public_key
+
+
+def _run_pasted(command: str, keystore_path: Path) -> subprocess.CompletedProcess[str]:
+    """``command`` as a user pastes it into a POSIX shell (``walletsign`` this checkout's)."""
+    assert command.startswith("walletsign verify ")
+    program = f"{shlex.quote(sys.executable)} -m walletsign_cli"
+    return subprocess.run(
+        ["sh", "-c", program + command.removeprefix("walletsign")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "WALLETSIGN_KEYSTORE": str(keystore_path)},
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("message", "raw", "text"),
+    [
+        (["--message", 'Sign in: it\'s $HOME `x` "y"'], b'Sign in: it\'s $HOME `x` "y"', True),
+        (["--message-hex", "00ff0a41"], bytes.fromhex("00ff0a41"), False),
+        (["--message", "two\nlines"], b"two\nlines", True),
+    ],
+)
+def test_decode_redirect_shows_what_verifies_the_answer_again(
+    message: list[str], raw: bytes, text: bool, keystore_path: Path
+) -> None:
+    answer, public_key = _signed_answer(*message)
+    decoded = invoke("decode-redirect", answer, "--no-save", "--json")
+    assert decoded.exit_code == 0, decoded.stderr
+    doc = json.loads(decoded.stdout)
+    assert doc["verified"] is True
+    assert doc["public_key"] == public_key
+    assert doc["message_hex"] == raw.hex()
+    assert doc["message_text"] == (raw.decode() if text else None)
+    command = doc["verify_command"]
+    argv = shlex.split(command)
+    assert argv[:2] == ["walletsign", "verify"]
+    assert argv[argv.index("--public-key") + 1] == public_key
+    assert argv[argv.index("--signature") + 1] == doc["data"]["signature"]
+    pasted = _run_pasted(command, keystore_path)
+    assert pasted.returncode == 0, pasted.stderr
+    assert "valid" in pasted.stdout
+
+    plain = invoke("decode-redirect", answer, "--no-save")
+    assert plain.exit_code == 0, plain.stderr
+    rows = {line.split()[0]: line.split(None, 1)[1] for line in plain.stdout.splitlines()}
+    assert rows["public_key"] == public_key
+    assert rows["message_hex"] == raw.hex()
+    assert rows["verify_command"] == command
+
+
+def test_a_changed_signature_gets_a_verify_command_that_fails(keystore_path: Path) -> None:
+    answer, _ = _signed_answer("--message", "hello")
+    doc = json.loads(invoke("decode-redirect", answer, "--no-save", "--json").stdout)
+    argv = shlex.split(doc["verify_command"])
+    index = argv.index("--message") + 1
+    argv[index] = "hellO"
+    pasted = _run_pasted(shlex.join(argv), keystore_path)
+    assert pasted.returncode == 1, pasted.stderr
