@@ -22,6 +22,7 @@ from walletsign_cli.cli.listen_flow import (
     start_listener,
 )
 from walletsign_cli.cli.output import json_option
+from walletsign_cli.cli.qr import QR_OPTIONS, qr_options
 from walletsign_cli.cli.session import send_request, session_option
 from walletsign_cli.limits import MAX_MESSAGE_BYTES
 from walletsign_cli.protocols import dapp, deeplink
@@ -35,7 +36,7 @@ from walletsign_cli.protocols.dapp import options
         "Transactions": ["--transaction", "--send"],
         "Request": ["--redirect-link", "--session", "--wallet", "--base-url"],
         "Immutable X Link (--wallet immutable)": ["--description", "--env"],
-        "Output": ["--qr", "--qr-file", "--json"],
+        "Output": [*QR_OPTIONS, "--json"],
         LISTEN_HELP_GROUP: LISTEN_OPTIONS,
     },
 )
@@ -78,8 +79,7 @@ from walletsign_cli.protocols.dapp import options
     type=click.Choice(["mainnet", "sandbox"]),
     help="With --wallet immutable: the Link environment [default: mainnet].",
 )
-@click.option("--qr", is_flag=True, help="Draw a QR code of the URL on stderr.")
-@click.option("--qr-file", metavar="PATH", help="Write a QR code of the URL to PATH (.svg, .png).")
+@qr_options
 @listen_options
 @json_option
 @pass_env
@@ -99,6 +99,7 @@ def command(
     description: str | None,
     link_env: str | None,
     qr: bool,
+    qr_invert: bool,
     qr_file: str | None,
     listen: bool,
     listen_host: str,

@@ -36,6 +36,7 @@ NOT_WITH_IMMUTABLE = {
     "display": "--display",
     "redirect_link": "--redirect-link",
     "qr": "--qr",
+    "qr_invert": "--qr-invert",
     "qr_file": "--qr-file",
     "listen": "--listen",
 }

@@ -55,8 +55,8 @@ class Recheck(NamedTuple):
 
     def verify_command(self) -> str | None:
         """:meth:`verify_argv` as one shell-quoted line."""
-        argv = self.verify_argv()
-        return None if argv is None else shlex.join(argv)
+        words = self.verify_argv()
+        return None if words is None else shlex.join(words)
 
 
 def recheck(public_key: str | None, signature: object, message_b58: str | None) -> Recheck | None:
