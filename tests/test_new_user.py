@@ -170,6 +170,7 @@ def _run_pasted(command: str, keystore_path: Path) -> subprocess.CompletedProces
         (["--message", 'Sign in: it\'s $HOME `x` "y"'], b'Sign in: it\'s $HOME `x` "y"', True),
         (["--message-hex", "00ff0a41"], bytes.fromhex("00ff0a41"), False),
         (["--message", "two\nlines"], b"two\nlines", True),
+        (["--message", "--json"], b"--json", True),  # a message that looks like an option
     ],
 )
 def test_decode_redirect_shows_what_verifies_the_answer_again(
