@@ -293,7 +293,9 @@ def mutated_url(draw: st.DrawFn, seeds: list[str]) -> str:
         elif action == "replace":
             params[i] = [name, draw(TEXT)]
         else:
-            params[i] = [name, draw(st.sampled_from([quote(value, safe=""), "%" + value]))]
+            # A value holding NON_UTF8's lone surrogates is quoted as the raw bytes they stand for.
+            quoted = quote(value, safe="", errors="surrogateescape")
+            params[i] = [name, draw(st.sampled_from([quoted, "%" + value]))]
     sep = draw(st.sampled_from(["?", "?", "#", "&", "?x=1&"]))
     return link + sep + "&".join("=".join(pair) for pair in params)
 
