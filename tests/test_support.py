@@ -76,7 +76,7 @@ def test_what_one_qr_code_holds() -> None:
 
 def test_error_document_and_the_internal_message() -> None:
     assert errors.error_document(3, "bad_input", "--x is bad", None) == {
-        "error": {"type": "bad_input", "message": "--x is bad", "exit_code": 3}
+        "error": {"type": "bad_input", "message": "--x is bad", "exit_code": 3, "hint": None}
     }
     document = errors.error_document(errors.ExitCode.KEYSTORE, "keystore", "locked", "wait")
     assert document["error"]["hint"] == "wait" and type(document["error"]["exit_code"]) is int

@@ -476,13 +476,23 @@ def test_text_output_valid_and_invalid(run: Any) -> None:
     assert bad.exit_code == 1
     assert bad.stdout.startswith("invalid: ed25519 signature by ")
     assert len(bad.stdout.splitlines()) == 1
-    assert "walletsign: error: ed25519 signature by " in bad.stderr
-    assert "does not verify" in bad.stderr
-    assert "walletsign: hint:" in bad.stderr
+    assert "does not verify" in bad.stdout
+    # Said once: the verdict on stdout; stderr adds only the hint, no second error line.
+    assert "walletsign: error:" not in bad.stderr
+    assert "does not verify" not in bad.stderr
+    assert bad.stderr.startswith("walletsign: hint:")
     code, doc = verify_json(run, *args[1:], "--message", "x")
     assert code == 1
     assert doc["valid"] is False
     assert {"valid", "chain", "scheme", "signer", "signature_encoding", "reason"} <= set(doc)
+    # The scheme tried, not "auto"; every reading in "tried"; "hint" always there.
+    assert doc["scheme"] == "raw"
+    assert doc["tried"] == ["raw", "offchain-legacy-v0", "offchain-v0", "offchain-v1"]
+    assert doc["hint"]
+    code, doc = verify_json(run, *args[1:], "--message-hex", "")
+    assert code == 0
+    assert "hint" in doc and doc["hint"] is None
+    assert "tried" not in doc
 
 
 def test_wrong_length_signature_is_invalid_not_malformed(run: Any) -> None:
@@ -807,9 +817,9 @@ def test_siws_failure_names_the_failed_check(run: Any) -> None:
         "evil.com",
     )
     assert result.exit_code == 1
-    assert "walletsign: error: the message is for domain 'example.com', not 'evil.com'" in (
-        result.stderr
-    )
+    # The failed check is the verdict's reason, said once, on stdout.
+    assert result.stdout == "invalid: the message is for domain 'example.com', not 'evil.com'\n"
+    assert "walletsign: error:" not in result.stderr
 
 
 def test_a_message_that_reads_like_the_json_flag_is_the_message(run: Any) -> None:

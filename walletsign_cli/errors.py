@@ -113,10 +113,10 @@ class InternalError(WalletsignError):
 
 
 def error_document(code: int, kind: str, message: str, hint: str | None) -> dict[str, Any]:
-    """The ``--json`` error on stderr: ``{"error": {type, message, exit_code[, hint]}}``."""
+    """The ``--json`` error on stderr: ``{"error": {type, message, exit_code, hint}}``;
+    ``hint`` is always there, null when there is none (as in ``verify`` and ``doctor``)."""
     document: dict[str, Any] = {"type": kind, "message": message, "exit_code": int(code)}
-    if hint:
-        document["hint"] = hint
+    document["hint"] = hint or None
     return {"error": document}
 
 

@@ -121,6 +121,11 @@ def error(message: str, hint: str | None = None) -> None:
         click.echo(f"{PROG}: hint: {shown(hint)}", err=True)
 
 
+def hint(text: str) -> None:
+    """``walletsign: hint: …`` on stderr: a next step, without an error line above it."""
+    click.echo(f"{PROG}: hint: {shown(text)}", err=True)
+
+
 def warn(text: str) -> None:
     """A warning on stderr."""
     click.echo(f"{PROG}: warning: {shown(text)}", err=True)

@@ -12,7 +12,7 @@ import click
 from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.inputs import read_file_bytes, read_text_arg
-from walletsign_cli.cli.output import emit, emit_json, error, json_option, note
+from walletsign_cli.cli.output import emit, emit_json, hint, json_option, note
 from walletsign_cli.errors import BadInputError, ExitCode
 from walletsign_cli.limits import MAX_MESSAGE_BYTES
 from walletsign_cli.protocols import jobs, offchain
@@ -356,10 +356,12 @@ def _render(verdict: Verdict, *, as_json: bool, recover_only: bool) -> None:
         if verdict.chain == SOLANA and verdict.signature_encoding != "base58":
             note(f"signature read as {verdict.signature_encoding}")
         return
-    emit(f"{verdict.status}: {verdict.reason}")
+    # Said once: the verdict and its reason (the signature itself, or a sign-in check) on
+    # stdout; stderr adds only what is not there already, the hint.
+    emit(f"{verdict.status}: {verdict.reason or 'signature does not verify'}")
     _describe(verdict)
-    # The reason names what failed: the signature itself, or a sign-in check (domain, time...).
-    error(verdict.reason or "signature does not verify", verdict.hint)
+    if verdict.hint:
+        hint(verdict.hint)
 
 
 def _describe(verdict: Verdict) -> None:

@@ -182,6 +182,11 @@ class Match(NamedTuple):
     details: Mapping[str, Any] = _NO_DETAILS
 
 
+def _tried(scheme: str) -> list[str]:
+    """The readings a Solana ``scheme`` checks: the raw bytes, then its off-chain layouts."""
+    return ([RAW] if scheme in (AUTO, RAW) else []) + list(_layouts(scheme))
+
+
 class Verdict(NamedTuple):
     """The answer of ``verify``; the text and JSON renderers both take it."""
 
@@ -216,7 +221,7 @@ class Verdict(NamedTuple):
         }
         if not self.valid:
             document["reason"] = self.reason
-            document["hint"] = self.hint
+        document["hint"] = self.hint  # always present, null when there is none
         document.update(self.details)
         return document
 
@@ -285,17 +290,22 @@ class SolanaRequest(NamedTuple):
         )
 
     def failed(self, scheme: str, error: InvalidSignatureError) -> Verdict:
-        """The verdict for a signature that did not verify under ``scheme``."""
+        """The verdict for a signature that did not verify under ``scheme``: ``auto`` is
+        reported as what it tried (``scheme`` the message's own reading, ``tried`` all)."""
+        tried = _tried(scheme)
+        details: dict[str, Any] = {"public_key_encoding": self.public_key_encoding}
+        if scheme in (AUTO, OFFCHAIN) and len(tried) > 1:
+            details["tried"] = tried
         return Verdict(
             False,
             SOLANA,
-            scheme,
+            tried[0] if scheme == AUTO and tried else scheme,
             self.signer,
             self.signature_encoding,
             self.message_encoding,
             reason=error.message,
             hint=error.hint,
-            details={"public_key_encoding": self.public_key_encoding},
+            details=details,
         )
 
     def verify(
@@ -451,8 +461,7 @@ class SolanaRequest(NamedTuple):
         )
 
     def _reason(self, scheme: str) -> str:
-        tried = [RAW] if scheme in (AUTO, RAW) else []
-        tried += list(_layouts(scheme))
+        tried = _tried(scheme)
         return (
             f"ed25519 signature by {self.signer} does not verify over the "
             f"{len(self.message)}-byte message (tried {', '.join(tried)})"
