@@ -279,6 +279,8 @@ class Loop:
         self.wallet = wallet
         self.account = b""
         self.wallet_public = b""
+        # Backpack documents mainnet-beta and Eclipse, not devnet: the loop runs on Eclipse.
+        self.cluster = deeplink.ECLIPSE if wallet == "backpack" else "devnet"
 
     def connect(self, *extra: str) -> dict[str, Any]:
         url = ok_json(
@@ -291,7 +293,7 @@ class Loop:
                 "--redirect-link",
                 "myapp://onConnect",
                 "--cluster",
-                "devnet",
+                self.cluster,
                 "--json",
             )
         )["url"]
@@ -330,7 +332,7 @@ def test_whole_loop_through_the_cli(wallet: str, run: Any, keystore_path: Path) 
     assert (claims["app_url"], claims["chain"], claims["cluster"]) == (
         "https://example.com",
         "solana",
-        "devnet",
+        loop.cluster,
     )
     stored = Keystore(keystore_path).load().to_json()["wallets"]["sim"]
     assert stored["account_public_key"] == b58.b58encode(loop.account).decode()

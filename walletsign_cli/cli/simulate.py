@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import click
@@ -144,6 +145,8 @@ def document(answer: Answer, wallet_name: str) -> dict[str, Any]:
             doc["data"] = answer.data
     if answer.sent is not None:
         doc["sent"] = answer.sent
+    if answer.send_options is not None:
+        doc["send_options"] = answer.send_options
     return doc
 
 
@@ -182,6 +185,8 @@ def describe(answer: Answer, wallet_name: str) -> list[str]:
         lines.append(f"  {len(payload['transactions'])} transactions")
     elif isinstance(payload.get("transaction"), str):
         lines.append("  1 transaction")
+    if answer.send_options is not None:
+        lines.append(f"  sendOptions {json.dumps(answer.send_options, ensure_ascii=False)}")
     if answer.account is not None:
         lines.append(f"  account {answer.account}")
     if answer.status == "rejected":

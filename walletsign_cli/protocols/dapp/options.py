@@ -16,6 +16,7 @@ from walletsign_cli.core.encoding import parse_hex
 from walletsign_cli.errors import UsageError
 from walletsign_cli.limits import MAX_MESSAGE_BYTES, check_size
 from walletsign_cli.protocols.dapp.report import Rows, message_rows
+from walletsign_cli.protocols.dapp.send_options import parse_send_options
 from walletsign_cli.protocols.dapp.requests import (
     RequestContent,
     sign_message,
@@ -29,6 +30,7 @@ NOT_WITH_IMMUTABLE = {
     "message_file": "--message-file",
     "transactions": "--transaction",
     "send": "--send",
+    "send_options": "--send-options",
     "session_name": "--session",
     "base_url": "--base-url",
     "display": "--display",
@@ -64,6 +66,7 @@ def check_content_options(
     display: str | None,
     transactions: Sequence[str],
     send: bool,
+    send_options: str | None = None,
 ) -> None:
     """The combinations of message and transaction options a request can take."""
     sources = [
@@ -85,6 +88,8 @@ def check_content_options(
         raise UsageError("--send takes exactly one --transaction")
     if transactions and display is not None:
         raise UsageError("--display goes with a message, not --transaction")
+    if send_options is not None and not send:
+        raise UsageError("--send-options goes with --send (signAndSendTransaction)")
 
 
 def request_content(
@@ -94,11 +99,14 @@ def request_content(
     display: str | None,
     transactions: Sequence[str],
     send: bool,
+    send_options: str | None = None,
 ) -> tuple[RequestContent, Rows]:
     """What to ask the wallet to sign (options checked by :func:`check_content_options`;
-    ``file_bytes`` is what ``--message-file`` holds), and the rows that show the message."""
+    ``file_bytes`` is what ``--message-file`` holds, ``send_options`` the text of
+    ``--send-options``), and the rows that show the message."""
     if transactions:
-        return sign_transactions(transactions, send=send), []
+        options = None if send_options is None else parse_send_options(send_options)
+        return sign_transactions(transactions, send=send, send_options=options), []
     if message is not None:
         raw = text_message(message, option="--message")
     elif message_hex is not None:
