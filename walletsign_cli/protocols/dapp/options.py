@@ -16,13 +16,13 @@ from walletsign_cli.core.encoding import parse_hex
 from walletsign_cli.errors import UsageError
 from walletsign_cli.limits import MAX_MESSAGE_BYTES, check_size
 from walletsign_cli.protocols.dapp.report import Rows, message_rows
-from walletsign_cli.protocols.dapp.send_options import parse_send_options
 from walletsign_cli.protocols.dapp.requests import (
     RequestContent,
     sign_message,
     sign_transactions,
     text_message,
 )
+from walletsign_cli.protocols.dapp.send_options import parse_send_options
 from walletsign_cli.protocols.state import Document, check_name
 
 NOT_WITH_IMMUTABLE = {
