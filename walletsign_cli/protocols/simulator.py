@@ -33,6 +33,7 @@ from walletsign_cli.errors import (
 )
 from walletsign_cli.limits import MAX_URL_CHARS, check_size
 from walletsign_cli.protocols import deeplink, paste
+from walletsign_cli.protocols.dapp import links
 from walletsign_cli.protocols.dapp.send_options import read_send_options
 from walletsign_cli.protocols.state import WalletDapp, WalletEntry
 
@@ -197,6 +198,23 @@ def parse_request(text: str, *, wallet: str | None = None) -> Request:
     return Request(
         url, method, named, key_param_for(named), redirect_link, params, tuple(duplicates)
     )
+
+
+def open_link(text: str, *, wallet: str | None = None) -> links.Link:
+    """What the wallet does with a browse, fungible or swap link: it opens a page and sends
+    no answer, so no state changes. ``wallet`` overrides the wallet read from the URL. A
+    malformed link, or a browse target that is not a web page, is bad input (exit 3)."""
+    link = links.parse_link(text)
+    if wallet is not None:
+        link = replace(link, wallet=wallet)
+    if link.method == links.BROWSE:
+        target = link.values["url"]
+        if urlsplit(target).scheme.lower() not in ("http", "https"):
+            raise BadInputError(
+                f"the in-app browser opens web pages only, not {target[:60]!r}",
+                hint="browse an http or https URL",
+            )
+    return link
 
 
 # -- writing the answer ------------------------------------------------------------------------
