@@ -49,6 +49,8 @@ SWAP_DOC_BRIDGE = (
     "solana%3A101%2Faddress%3AEPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
 )
 USDC = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
+FOXY = "solana:101/address:FoXyMu5xwXre7zEoSvzViRk3nGawHUp9kUh97y2NDhcq"
+SMALL_PAGE = {"url": "https://a.b", "ref": "x://y"}
 
 
 def bytes_of(path: Path) -> bytes | None:
@@ -287,8 +289,8 @@ def test_encode_component_is_encode_uri_component() -> None:
             "browse",
             {"url": "https://a.b", "ref": "x://y"},
         ),
-        ("phantom://browse/https%3A%2F%2Fa.b?ref=x%3A%2F%2Fy", "browse", {"url": "https://a.b", "ref": "x://y"}),
-        (FUNGIBLE_DOC, "fungible", {"token": "solana:101/address:FoXyMu5xwXre7zEoSvzViRk3nGawHUp9kUh97y2NDhcq"}),
+        ("phantom://browse/https%3A%2F%2Fa.b?ref=x%3A%2F%2Fy", "browse", SMALL_PAGE),
+        (FUNGIBLE_DOC, "fungible", {"token": FOXY}),
         (
             "https://phantom.app/ul/v1/swap/?buy=solana%3A101%2Faddress%3AEKpQGSJtjMFqKZ9KQanSqYXRcF8fBopzLHYxdM65zcjm&sell=",
             "swap",
@@ -365,7 +367,7 @@ def test_build_simulate_decode(
         (["swap-url", "--wallet", "solflare"], "solflare documents no swap deeplink"),
         (["fungible-url", "USDC"], "not a 32-byte Solana mint address"),
         (["fungible-url", "solana:101/token"], "not a CAIP-19 asset id"),
-        (["browse-url", "ftp://a.example", "--ref", "https://b", "--wallet", "phantom"], "http or https"),
+        (["browse-url", "ftp://a.b", "--ref", "https://b", "--wallet", "phantom"], "http or https"),
         (["browse-url", "https://a.example", "--ref", "no scheme", "--wallet", "phantom"], "--ref"),
         (["decode-redirect", "https://phantom.app/ul/browse/https://a.example?ref=https%3A%2F%2Fb"],
          "not URL-encoded"),

@@ -44,7 +44,7 @@ def command(
     qr_file: str | None,
     as_json: bool,
 ) -> None:
-    """Build the swap deeplink: Phantom opens its swapper with --buy and --sell filled in.
+    """Build the swap deeplink: Phantom's swapper with --buy and --sell filled in.
 
     A TOKEN is a CAIP-19 asset id (solana:101/address:<mint>, eip155:1/address:0x...) or a
     Solana mint address alone; one left out is SOL (written empty, as Phantom's docs do).
