@@ -441,3 +441,14 @@ def test_simulate_warns_about_a_long_redirect(connected: Loop, run: Any) -> None
     result = run("simulate", url, "--json")
     redirect = json.loads(result.stdout)["redirect"]
     assert f"the redirect: the URL is {len(redirect):,} characters" in result.stderr
+
+
+def test_a_bad_value_creates_no_keystore(run: Any, keystore_path: Path) -> None:
+    # Checked before the keystore is opened: not even its folder or lock file appears.
+    result = run("connect-url", "--wallet", "backpack", "--app-url", "https://e.com",
+                 "--redirect-link", "a://b", "--cluster", "testnet")  # fmt: skip
+    assert result.exit_code == 3
+    result = run("sign-url", "--redirect-link", "a://b", "--transaction", "11", "--send",
+                 "--send-options", '{"x":1}')  # fmt: skip
+    assert result.exit_code == 3 and "unknown key 'x'" in result.stderr
+    assert not keystore_path.parent.exists() or not any(keystore_path.parent.iterdir())

@@ -104,7 +104,7 @@ def command(
           --app-url https://example.com --redirect-link myapp://onConnect --json
       walletsign connect-url --wallet phantom --app-url https://example.com --listen --qr
     """
-    check_connect_options(wallet, base_url)
+    check_connect_options(wallet, base_url, cluster)
     listener, redirect_link = start_listener()
     _build_and_show(env, click.get_current_context().params, redirect_link)
     if listener is not None:

@@ -15,6 +15,7 @@ from typing import Any
 from walletsign_cli.core.encoding import parse_hex
 from walletsign_cli.errors import UsageError
 from walletsign_cli.limits import MAX_MESSAGE_BYTES, check_size
+from walletsign_cli.protocols import deeplink
 from walletsign_cli.protocols.dapp.report import Rows, message_rows
 from walletsign_cli.protocols.dapp.requests import (
     RequestContent,
@@ -119,10 +120,15 @@ def request_content(
     return content, message_rows(raw, content.remembered["display"])
 
 
-def check_connect_options(wallet: str | None, base_url: str | None) -> None:
-    """A connect request names its wallet, or the deeplink base that stands for it."""
+def check_connect_options(
+    wallet: str | None, base_url: str | None, cluster: str | None = None
+) -> None:
+    """A connect request names its wallet, or the deeplink base that stands for it, and a
+    cluster that wallet documents (checked before the keystore is opened)."""
     if wallet is None and base_url is None:
         raise UsageError("missing option '--wallet' (or give --base-url)")
+    if cluster is not None:
+        deeplink.check_cluster(cluster, wallet)
 
 
 def check_answer_options(listen: bool, redirect_link: str | None) -> None:

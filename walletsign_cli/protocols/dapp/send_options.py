@@ -22,6 +22,7 @@ COMMITMENTS = ("processed", "confirmed", "finalized")
 DEPRECATED_COMMITMENTS = ("recent", "single", "singleGossip", "root", "max")
 KEYS = ("skipPreflight", "preflightCommitment", "maxRetries", "minContextSlot")
 _U64_MAX = 2**64 - 1
+_EXAMPLE = 'e.g. --send-options \'{"skipPreflight":false,"preflightCommitment":"confirmed"}\''
 
 
 def parse_send_options(text: str, *, option: str = "--send-options") -> dict[str, Any]:
@@ -33,7 +34,7 @@ def parse_send_options(text: str, *, option: str = "--send-options") -> dict[str
     except ValueError as exc:
         raise BadInputError(
             f"{option} is not JSON: {exc}",
-            hint='e.g. --send-options \'{"skipPreflight":false,"maxRetries":3}\'',
+            hint=_EXAMPLE,
         ) from None
     except RecursionError:
         raise BadInputError(f"{option} is JSON nested too deeply") from None
@@ -41,7 +42,7 @@ def parse_send_options(text: str, *, option: str = "--send-options") -> dict[str
         raise BadInputError(f"{option} must be a JSON object, got {type(value).__name__}")
     problems = check_values(value)
     if problems:
-        raise BadInputError(f"{option}: {problems[0]}", hint=f"the known keys: {', '.join(KEYS)}")
+        raise BadInputError(f"{option}: {problems[0]}", hint=_EXAMPLE)
     return value
 
 
