@@ -262,6 +262,11 @@ def _params(url: str) -> tuple[str, list[list[str]]]:
     return link, [pair.split("=", 1) for pair in query.split("&")]
 
 
+def _quoted(value: str) -> str:
+    # A drawn value may hold a lone surrogate (undecodable argv bytes): quote those bytes too.
+    return quote(value, safe="", errors="surrogateescape")
+
+
 @st.composite
 def mutated_url(draw: st.DrawFn, seeds: list[str]) -> str:
     """A real URL with a few parameters deleted, repeated, emptied, broken or replaced."""
@@ -293,7 +298,7 @@ def mutated_url(draw: st.DrawFn, seeds: list[str]) -> str:
         elif action == "replace":
             params[i] = [name, draw(TEXT)]
         else:
-            params[i] = [name, draw(st.sampled_from([quote(value, safe=""), "%" + value]))]
+            params[i] = [name, draw(st.sampled_from([_quoted(value), "%" + value]))]
     sep = draw(st.sampled_from(["?", "?", "#", "&", "?x=1&"]))
     return link + sep + "&".join("=".join(pair) for pair in params)
 
