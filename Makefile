@@ -62,8 +62,14 @@ completions: $(STAMP) ## regenerate the bash, zsh and fish completions in comple
 docs: $(STAMP) ## regenerate docs/cli.md from --help
 	$(BIN)/python scripts/generate.py docs
 
+.PHONY: properties
+properties: $(STAMP) ## the property layer, 2,000 examples a property (PROPERTY_EXAMPLES=N)
+	WALLETSIGN_PROPERTY_EXAMPLES=$(PROPERTY_EXAMPLES) $(BIN)/pytest tests/test_properties.py
+
+PROPERTY_EXAMPLES ?= 2000
+
 .PHONY: fuzz
-fuzz: $(STAMP) ## fuzz the parsers with atheris (optional; installs atheris into .venv)
+fuzz: properties ## make properties, then atheris on the parsers (installs atheris into .venv)
 	@$(BIN)/python -c 'import atheris' 2>/dev/null || \
 		$(BIN)/python -m pip install --quiet --disable-pip-version-check atheris
 	$(BIN)/python fuzz/fuzz_parsers.py -atheris_runs=$(FUZZ_RUNS)

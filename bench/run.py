@@ -10,7 +10,9 @@ whatever the machine's speed:
   time grows from 1 KB to 256 KB (quadratic growth would be 65,536 times);
 - ``decode-redirect`` of a 64 KB ``signAllTransactions`` answer (a real subprocess, start-up
   included) against the ``base58`` package decoding its ``data`` parameter alone;
-- ``verify --batch`` against a bare libsodium loop (``bench/batch.py``).
+- ``verify --batch`` against a bare libsodium loop (``bench/batch.py``);
+- ``verify --batch`` of EIP-191 and EIP-712 lines against a bare coincurve + keccak loop over
+  the same jobs (``bench/eth_batch.py``).
 
 It is a report: it always exits 0, and ends with one summary line.
     .venv/bin/python bench/run.py [--quick]
@@ -338,6 +340,31 @@ def batch_rows() -> list[Row]:
     return rows
 
 
+def eth_batch_rows() -> list[Row]:
+    from bench import eth_batch
+
+    lines = 2000 if QUICK else 10000
+    rows = []
+    for scheme in ("eip191", "eip712"):
+        result = eth_batch.measure(scheme, lines=lines)
+        for key, per_s, label, goal in (
+            ("batch_vs_bare", "batch_per_s", "1 process", 0.9),
+            ("jobs2_vs_bare", "jobs2_per_s", "--jobs 2", 1.6),
+        ):
+            rows.append(
+                Row(
+                    f"verify --batch {scheme} {label}, 8 signers",
+                    f"{result[per_s]:,.0f}/s",
+                    f"{result['bare_per_s']:,.0f}/s",
+                    result[key],
+                    goal,
+                    at_most=False,
+                    note="signatures per second vs a bare coincurve + keccak loop",
+                )
+            )
+    return rows
+
+
 # -- report ------------------------------------------------------------------------------------
 
 
@@ -379,6 +406,7 @@ def main() -> int:
         rows += attempt("base58", base58_rows)
         rows += attempt("decode-redirect", lambda: [decode_redirect_row(folder)])
         rows += attempt("verify --batch", batch_rows)
+        rows += attempt("verify --batch (Ethereum)", eth_batch_rows)
     print(table(rows))
     for row in rows:
         if row.ours == "-":

@@ -3,7 +3,7 @@
 Every parser that reads untrusted text must either return or raise a ``WalletsignError``
 (which the CLI turns into exit 1/3/4/5); any other exception is a bug that would exit 70.
 
-    make fuzz                                  # atheris, runs until stopped (Ctrl-C)
+    make fuzz                                  # make properties, then FUZZ_RUNS inputs
     .venv/bin/python fuzz/fuzz_parsers.py -atheris_runs=100000
     .venv/bin/python fuzz/fuzz_parsers.py --smoke 2000   # no atheris: random inputs only
 """
@@ -18,8 +18,10 @@ from collections.abc import Callable
 
 from walletsign_cli.cli.inputs import parse_hex
 from walletsign_cli.core import base58, box, sealing
+from walletsign_cli.core.encoding import escape_text, is_unsafe, to_json
 from walletsign_cli.errors import WalletsignError
 from walletsign_cli.protocols import deeplink
+from walletsign_cli.protocols.batch import BatchVerifier
 
 # A fixed session so that well-formed answers get past the cipher to the JSON parser.
 _DAPP = box.X25519KeyPair.from_secret(b"\1" * 32)
@@ -62,12 +64,26 @@ def _keystore_document(data: bytes) -> None:
     sealing.open_document(document, _SEALER)
 
 
+def _batch(data: bytes) -> None:
+    # Never raises, even a WalletsignError: every line gets a result line.
+    block = BatchVerifier().block(1, data)
+    assert block.valid + block.invalid + block.malformed == block.text.count("\n")  # noqa: S101
+
+
+def _escaping(data: bytes) -> None:
+    text = data.decode("utf-8", errors="surrogateescape" if len(data) % 2 else "replace")
+    for shown in (escape_text(text), to_json({"text": text})):
+        assert not any(is_unsafe(c) for c in shown)  # noqa: S101 - the output rule
+
+
 TARGETS: list[Callable[[bytes], None]] = [
     _redirect,
     _sealed_answer,
     _base58,
     _hex,
     _keystore_document,
+    _batch,
+    _escaping,
 ]
 
 

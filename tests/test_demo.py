@@ -25,7 +25,8 @@ def test_demo_runs_the_whole_loop() -> None:
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
     assert lines[-1].startswith(SUCCESS)
-    for command in ("keygen", "connect-url", "simulate", "decode-redirect", "sign-url", "verify"):
+    commands = ("keygen", "connect-url", "simulate", "decode-redirect", "sign-url", "verify")
+    for command in (*commands, "simulate-eth"):
         assert f"$ walletsign {command} " in done.stdout
     assert "verified   true" in done.stdout
     assert "valid      true" in done.stdout

@@ -129,7 +129,7 @@ def check(
     shown = f"args={args!r}\nexit={code}\nstderr={result.stderr[-2000:]!r}"
     assert code != 70, "internal error (a crash)\n" + shown
     assert "Traceback" not in result.stderr + result.stdout, shown
-    assert code in (0, 1, 2, 3, 4, 5), shown
+    assert code in (0, 1, 2, 3, 4, 5, 6), shown
     if code == 2:
         assert USAGE.search(result.stderr), "exit 2 for something not a usage error\n" + shown
         return
@@ -262,11 +262,6 @@ def _params(url: str) -> tuple[str, list[list[str]]]:
     return link, [pair.split("=", 1) for pair in query.split("&")]
 
 
-def _quoted(value: str) -> str:
-    # A drawn value may hold a lone surrogate (undecodable argv bytes): quote those bytes too.
-    return quote(value, safe="", errors="surrogateescape")
-
-
 @st.composite
 def mutated_url(draw: st.DrawFn, seeds: list[str]) -> str:
     """A real URL with a few parameters deleted, repeated, emptied, broken or replaced."""
@@ -298,7 +293,8 @@ def mutated_url(draw: st.DrawFn, seeds: list[str]) -> str:
         elif action == "replace":
             params[i] = [name, draw(TEXT)]
         else:
-            params[i] = [name, draw(st.sampled_from([_quoted(value), "%" + value]))]
+            quoted = quote(value, safe="", errors="surrogateescape")
+            params[i] = [name, draw(st.sampled_from([quoted, "%" + value]))]
     sep = draw(st.sampled_from(["?", "?", "#", "&", "?x=1&"]))
     return link + sep + "&".join("=".join(pair) for pair in params)
 
@@ -620,6 +616,82 @@ def test_fuzz_verify(fuzz: Fuzz, args: list[str], stdin: bytes) -> None:
     fuzz("verify", *args, input=stdin)
 
 
+def _as_bytes(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
+
+
+MAIL_TYPED_DATA = json.dumps(
+    {
+        "types": {
+            "EIP712Domain": [{"name": "name", "type": "string"}],
+            "Person": [{"name": "name", "type": "string"}, {"name": "wallet", "type": "address"}],
+            "Mail": [{"name": "from", "type": "Person"}, {"name": "n", "type": "uint8[2]"}],
+        },
+        "primaryType": "Mail",
+        "domain": {"name": "x"},
+        "message": {"from": {"name": "a", "wallet": ETH_ADDRESS}, "n": [1, 2]},
+    }
+)
+TYPED_DATA = st.one_of(
+    TEXT,
+    _mutate_text(MAIL_TYPED_DATA),
+    JSON_JUNK.map(json.dumps),
+    st.just(MAIL_TYPED_DATA),
+)
+SIWE_TEXT = (
+    "example.com wants you to sign in with your Ethereum account:\n"
+    "0x14791697260E4c9A71f18484C9f997B308e59325\n\nHi\n\nURI: https://example.com\n"
+    "Version: 1\nChain ID: 1\nNonce: 12345678\nIssued At: 2021-09-30T16:25:24Z"
+)
+
+
+@FUZZ
+@given(
+    args=combine(
+        st.one_of(st.just([]), opt("--address", _mutate_text(ETH_ADDRESS))),
+        opt("--signature", st.one_of(SIGNATURES, _mutate_text(ETH_SIG + "6492" * 16))),
+        st.one_of(
+            opt("--typed-data", TYPED_DATA),
+            opt("--message", st.one_of(_mutate_text(SIWE_TEXT), st.just("-"), TEXT)),
+            st.just(["--typed-data=-"]),
+        ),
+        opt("--scheme", st.sampled_from(["eip712", "siwe", "auto", "eip191"])),
+        opt("--chain-id", TEXT),
+        opt("--at", TEXT),
+        opt("--nonce", TEXT),
+        JSON_FLAG,
+    ),
+    stdin=st.one_of(STDIN, _mutate_text(MAIL_TYPED_DATA).map(_as_bytes)),
+)
+def test_fuzz_verify_eip712_and_siwe(fuzz: Fuzz, args: list[str], stdin: bytes) -> None:
+    fuzz("verify", *args, input=stdin)
+
+
+@FUZZ
+@given(source=st.one_of(st.just("-"), TEXT), stdin=st.one_of(STDIN, TYPED_DATA.map(_as_bytes)))
+def test_fuzz_typed_data_hash(fuzz: Fuzz, source: str, stdin: bytes) -> None:
+    fuzz("typed-data", "hash", "--json", "--", source, input=stdin)
+
+
+@FUZZ
+@given(
+    args=combine(
+        st.one_of(
+            opt("--typed-data", st.just("-")),
+            opt("--message", st.one_of(TEXT, _mutate_text(SIWE_TEXT))),
+            opt("--message-file", st.just("-")),
+        ),
+        opt("--scheme", st.one_of(st.sampled_from(["eip191", "siwe", "eip712"]), TEXT)),
+        opt("--key-name", TEXT),
+        flag("--compact"),
+        JSON_FLAG,
+    ),
+    stdin=st.one_of(STDIN, TYPED_DATA.map(_as_bytes)),
+)
+def test_fuzz_simulate_eth(fuzz: Fuzz, args: list[str], stdin: bytes) -> None:
+    fuzz("simulate-eth", *args, input=stdin)
+
+
 BATCH_LINE = st.one_of(
     st.fixed_dictionaries(
         {},
@@ -631,7 +703,8 @@ BATCH_LINE = st.one_of(
             "message_hex": JSON_JUNK,
             "message_b58": JSON_JUNK,
             "id": JSON_JUNK,
-            "scheme": st.one_of(st.just("raw"), JSON_JUNK),
+            "scheme": st.one_of(st.sampled_from(["raw", "eip712", "siwe"]), JSON_JUNK),
+            "typed_data": st.one_of(TYPED_DATA, JSON_JUNK),
         },
     ).map(json.dumps),
     JSON_JUNK.map(json.dumps),
@@ -848,6 +921,8 @@ def test_every_command_is_fuzzed() -> None:
         "verify",
         "simulate",
         "listen",
+        "typed-data",
+        "simulate-eth",
         "browse-url",
         "fungible-url",
         "swap-url",

@@ -14,6 +14,7 @@ from walletsign_cli.core.ed25519 import Ed25519SigningKey, Verifier
 from walletsign_cli.errors import BadInputError, InvalidSignatureError
 from walletsign_cli.protocols import batch, jobs, siws
 from walletsign_cli.protocols.jobs import SCHEMES, Defaults, JobResult
+from walletsign_cli.protocols.verification import SolanaRequest
 
 EIP191 = load_vector("eip191.json")
 KEY = Ed25519SigningKey.from_seed(b"\x11" * 32)
@@ -76,6 +77,8 @@ def test_the_scheme_table_is_the_cli_and_batch_choice() -> None:
         "offchain-v1",
         "siws",
         "eip191",
+        "eip712",
+        "siwe",
     ]
     assert {row.chain for row in SCHEMES.values()} == {"solana", "ethereum"}
     assert jobs.resolve_scheme(None, "ethereum") == "eip191"
@@ -94,12 +97,15 @@ def test_parse_job_reads_a_line_over_the_defaults() -> None:
     job = jobs.parse_job(line(), Defaults(domain="example.com"))
     assert (job.chain, job.scheme, job.domain) == ("solana", "siws", "example.com")
     job = jobs.parse_job(line(domain=None, scheme="raw"))
+    assert isinstance(job.request, SolanaRequest)
     assert (job.scheme, job.request.message, job.request.message_encoding) == (
         "raw",
         b"hello",
         "utf8",
     )
-    assert jobs.parse_job(line(), message=jobs.file_message(b"x\n")).request.message == b"x\n"
+    request = jobs.parse_job(line(), message=jobs.file_message(b"x\n")).request
+    assert isinstance(request, SolanaRequest)
+    assert request.message == b"x\n"
 
 
 @pytest.mark.parametrize(

@@ -114,9 +114,43 @@ def test_keypair_where_a_public_key_belongs_is_a_clear_error(run: Any) -> None:
         )
         assert result.exit_code == 3
         assert result.stdout == ""
-        assert "--public-key is 64 bytes: that is a Solana keypair" in result.stderr
-        assert "walletsign: hint:" in result.stderr
+        assert "--public-key is 64 bytes (" in result.stderr
+        assert "that is a Solana keypair" in result.stderr
+        # The form is named and the public half offered; the secret half never shown.
+        assert f"its public half is {TEST1_KEY.public}" in result.stderr
+        assert f"walletsign: hint: pass --public-key {TEST1_KEY.public}" in result.stderr
         assert TEST1["seed_hex"] not in result.stderr
+        assert base58.encode(TEST1_KEY.seed) not in result.stderr
+        assert json.dumps(list(TEST1_KEY.seed))[1:-1] not in result.stderr
+    forms = {
+        base58.encode(keypair): "base58 text",
+        keypair.hex(): "hex text",
+        json.dumps(list(keypair)): "a JSON array of 64 byte values",
+    }
+    for text, form in forms.items():
+        stderr = run("verify", "--public-key", text, "--signature", "x", "--message", "").stderr
+        assert f"--public-key is 64 bytes ({form})" in stderr
+
+
+def test_a_prefixed_public_key_verifies_and_says_so(run: Any) -> None:
+    signature = base58.encode(TEST1_KEY.sign(b"hello"))
+    for prefix in ("ed25519:", "ED25519:", "solana:"):
+        result = run(
+            "verify",
+            "--public-key",
+            prefix + str(TEST1_KEY.public),
+            "--signature",
+            signature,
+            "--message",
+            "hello",
+            "--json",
+        )
+        assert result.exit_code == 0, result.stderr
+        doc = json.loads(result.stdout)
+        assert doc["valid"] is True
+        assert doc["public_key_encoding"] == f"base58 after the prefix {prefix.lower()}"
+    bare = run("verify", "--public-key", "ed25519:", "--signature", signature, "--message", "x")
+    assert bare.exit_code == 3
 
 
 def test_bad_public_key_is_bad_input(run: Any) -> None:
@@ -386,7 +420,9 @@ SIWS_TEXTS = [
 @pytest.mark.parametrize("text", SIWS_TEXTS)
 def test_siws_official_texts_round_trip(text: str) -> None:
     assert siws.parse(text).text() == text
-    assert siws.parse(text + "\n\n").text() == text
+    # The reference verifier rebuilds the text and compares: trailing newlines break that.
+    with pytest.raises(BadInputError, match="trailing newline"):
+        siws.parse(text + "\n\n")
 
 
 _field = st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=12)
@@ -785,3 +821,65 @@ def test_a_message_that_reads_like_the_json_flag_is_the_message(run: Any) -> Non
     )
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("valid: ed25519 raw signature by ")
+
+
+def test_messages_past_the_two_byte_length_verify_or_not_without_a_crash(
+    run: Any, tmp_path: Path
+) -> None:
+    # 65,536 bytes and more once crashed (exit 70) while probing the v0 layouts, whose
+    # length field has two bytes, even with --scheme raw; in a batch it lost every line.
+    key = TEST1_KEY
+    big = b"x" * 70_000
+    path = tmp_path / "big.txt"
+    path.write_bytes(big)
+    good = base58.encode(key.sign(big))
+    wrapped = base58.encode(key.sign(offchain.v1(big, (key.public.raw,)).serialize()))
+    bad = base58.encode(key.sign(b"other"))
+    public = str(key.public)
+    for scheme, signature, code in (
+        ("raw", good, 0),
+        ("auto", good, 0),
+        ("offchain-v1", wrapped, 0),
+        ("auto", wrapped, 0),
+        ("raw", bad, 1),
+        ("auto", bad, 1),
+        ("offchain-v0", bad, 1),
+        ("offchain-legacy-v0", bad, 1),
+    ):
+        result = run(
+            "verify",
+            *("--public-key", public, "--signature", signature),
+            *("--message-file", str(path), "--scheme", scheme),
+        )
+        assert result.exit_code == code, (scheme, result.stderr)
+        assert "internal error" not in result.stderr
+    with pytest.raises(BadInputError, match="at most 65,535 bytes"):
+        offchain.OffchainMessage(offchain.V0, big, format=2, signers=(key.public.raw,)).serialize()
+    with pytest.raises(BadInputError, match="at most 255 signers"):
+        offchain.OffchainMessage(offchain.V1, b"m", signers=(b"k" * 32,) * 256).serialize()
+
+
+def test_a_huge_message_line_does_not_cost_the_batch_its_other_lines(
+    run: Any, tmp_path: Path
+) -> None:
+    key = TEST1_KEY
+    lines = [
+        {
+            "id": "big",
+            "public_key": str(key.public),
+            "signature": base58.encode(key.sign(b"y")),
+            "message": "x" * 70_000,
+        },
+        {
+            "id": "ok",
+            "public_key": str(key.public),
+            "signature": base58.encode(key.sign(b"m")),
+            "message": "m",
+        },
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    result = run("verify", "--batch", str(path))
+    assert result.exit_code == 1, result.stderr
+    docs = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(d["id"], d["valid"]) for d in docs] == [("big", False), ("ok", True)]

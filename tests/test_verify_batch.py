@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -465,3 +467,22 @@ def test_a_huge_jobs_is_capped_with_a_note(run: Any, tmp_path: Path) -> None:
     assert "capped at" in result.stderr
     assert [d["valid"] for d in results(result.stdout)] == [True, True, True]
     assert run("verify", "--batch", path, "--jobs", "0").exit_code == 0
+
+
+def test_preload_imports_the_ethereum_schemes_only_for_ethereum_lines() -> None:
+    # Run in a fresh interpreter: the test process has imported everything already.
+    probe = (
+        "import sys\n"
+        "from walletsign_cli.protocols import jobs\n"
+        "jobs.preload(sys.argv[1].encode())\n"
+        "print('walletsign_cli.protocols.ethereum' in sys.modules, 'coincurve' in sys.modules)\n"
+    )
+    solana = subprocess.run(
+        [sys.executable, "-c", probe, signed_line(0)], capture_output=True, text=True, check=True
+    )
+    assert solana.stdout.split() == ["False", "False"]
+    line = '{"address": "0x0000000000000000000000000000000000000000", "signature": "0x"}'
+    ethereum = subprocess.run(
+        [sys.executable, "-c", probe, line], capture_output=True, text=True, check=True
+    )
+    assert ethereum.stdout.split() == ["True", "True"]

@@ -1,4 +1,5 @@
-"""``make demo``: a whole deeplink exchange against the simulated wallet, step by step.
+"""``make demo``: a whole deeplink exchange against the simulated wallet, step by step,
+then an Ethereum sign-in and typed-data signature from the simulated Ethereum wallet.
 
 Every step runs the real command line (``python -m walletsign_cli``, as a user would) in a
 temporary keystore, and prints the command, what was sent, what came back and what it
@@ -20,14 +21,46 @@ from pathlib import Path
 from typing import Any
 
 from walletsign_cli.core import base58
+from walletsign_cli.protocols.signin import ETHEREUM, SignInMessage
 
 APP_URL = "https://example.com"
 REDIRECT = "walletsign-demo://on"
 SHOWN_ARG_CHARS = 72
 SUCCESS = (
     "demo OK: connect, signMessage and verify all passed against the simulated wallet, "
-    "and both faulty wallets were caught"
+    "both faulty wallets were caught, and SIWE and EIP-712 passed against the "
+    "simulated Ethereum wallet"
 )
+PERMIT: dict[str, Any] = {
+    "types": {
+        "EIP712Domain": [
+            {"name": "name", "type": "string"},
+            {"name": "version", "type": "string"},
+            {"name": "chainId", "type": "uint256"},
+            {"name": "verifyingContract", "type": "address"},
+        ],
+        "Permit": [
+            {"name": "owner", "type": "address"},
+            {"name": "spender", "type": "address"},
+            {"name": "value", "type": "uint256"},
+            {"name": "nonce", "type": "uint256"},
+            {"name": "deadline", "type": "uint256"},
+        ],
+    },
+    "primaryType": "Permit",
+    "domain": {
+        "name": "Demo Token",
+        "version": "1",
+        "chainId": 1,
+        "verifyingContract": "0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC",
+    },
+    "message": {
+        "spender": "0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB",
+        "value": "1000000000000000000",
+        "nonce": 0,
+        "deadline": 4102444800,
+    },
+}
 
 
 class StepFailed(Exception):
@@ -53,12 +86,13 @@ class Demo:
         head = f"── {self.step}. {text} "
         print(f"\n{head}{'─' * max(0, 78 - len(head))}")
 
-    def run(self, *args: str, expect: int = 0) -> dict[str, Any]:
+    def run(self, *args: str, expect: int = 0, input: str | None = None) -> dict[str, Any]:
         """Run ``walletsign ARGS --json``; its JSON document, or :class:`StepFailed`."""
         argv = [*args, "--json"]
         print("$ walletsign " + " ".join(_shown(a) for a in argv))
         result = subprocess.run(
             [sys.executable, "-m", "walletsign_cli", *argv],
+            input=input,
             capture_output=True,
             text=True,
             encoding="utf-8",
@@ -176,6 +210,66 @@ def exchange(demo: Demo) -> None:
     require(verdict.get("valid") is True, "verify did not accept the signature")
 
 
+def ethereum(demo: Demo) -> None:
+    """simulate-eth signs a Sign-In With Ethereum message and an EIP-712 permit; verify
+    checks both offline."""
+    demo.title("The Ethereum test wallet's address (simulate-eth)")
+    address = demo.run("simulate-eth", "--message", "hello")["address"]
+    show("address", address)
+
+    text = SignInMessage(
+        domain="example.com",
+        address=address,
+        statement="Sign in to the demo",
+        uri=APP_URL,
+        version="1",
+        chain_id="1",
+        nonce=secrets.token_hex(8),
+        issued_at="2030-01-01T00:00:00Z",
+        expiration_time="2030-01-01T00:10:00Z",
+        chain=ETHEREUM,
+    ).text()
+    demo.title("The wallet signs in with Ethereum (simulate-eth --scheme siwe)")
+    signin = demo.run("simulate-eth", "--scheme", "siwe", "--message", text)
+    show("signature", signin["signature"])
+    demo.title("The dapp checks the sign-in (verify --scheme siwe)")
+    verdict = demo.run(
+        "verify",
+        "--scheme",
+        "siwe",
+        "--message",
+        text,
+        "--signature",
+        signin["signature"],
+        "--domain",
+        "example.com",
+        "--at",
+        "2030-01-01T00:05:00Z",
+    )
+    show("valid", verdict.get("valid"))
+    require(verdict.get("valid") is True, "verify did not accept the sign-in")
+
+    permit = json.dumps({**PERMIT, "message": {"owner": address, **PERMIT["message"]}})
+    demo.title("The wallet signs EIP-712 typed data (simulate-eth --typed-data)")
+    typed = demo.run("simulate-eth", "--typed-data", "-", input=permit)
+    show("digest", typed["digest"])
+    demo.title("Anyone can check the typed-data signature (verify --scheme eip712)")
+    verdict = demo.run(
+        "verify",
+        "--typed-data",
+        "-",
+        "--address",
+        address,
+        "--signature",
+        typed["signature"],
+        input=permit,
+    )
+    show("valid", verdict.get("valid"))
+    show("digest", verdict.get("digest"))
+    require(verdict.get("digest") == typed["digest"], "verify hashed other typed data")
+    require(verdict.get("valid") is True, "verify did not accept the typed-data signature")
+
+
 def failures(demo: Demo) -> None:
     """Two wallets that misbehave (``simulate --fault``), and what walletsign says: a
     signature by another key is refused (exit 1) and ``doctor`` names why; an answer of
@@ -211,6 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             exchange(demo)
             failures(demo)
+            ethereum(demo)
         except StepFailed as exc:
             print(f"\ndemo FAILED at step {demo.step}: {exc}", file=sys.stderr)
             return 1

@@ -20,6 +20,7 @@ class ExitCode(IntEnum):
     BAD_INPUT = 3
     WALLET_REJECTED = 4
     KEYSTORE = 5
+    UNDETERMINED = 6
     INTERNAL = 70
     INTERRUPTED = 130
 
@@ -80,6 +81,14 @@ class InvalidSignatureError(WalletsignError):
 
     exit_code = ExitCode.INVALID_SIGNATURE
     error_type = "invalid_signature"
+
+
+class UndeterminedSignatureError(WalletsignError):
+    """A signature only a contract can judge (ERC-1271 / ERC-6492): it needs an RPC,
+    and walletsign is offline (exit 6)."""
+
+    exit_code = ExitCode.UNDETERMINED
+    error_type = "undetermined"
 
 
 class WalletRejectedError(WalletsignError):

@@ -7,24 +7,28 @@ share these, so a value reads the same in a table, a ``name  value`` line and an
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal, TypeVar
+
+from walletsign_cli.core.encoding import escape_text
 
 T = TypeVar("T")
 
 
 def printable(text: str) -> str:
-    """``text`` with control characters escaped, so it cannot drive the terminal.
+    """``text`` on one line with the unsafe characters escaped (the rule of
+    :mod:`walletsign_cli.core.encoding`), so it can neither drive a terminal nor reorder
+    the line: ``\\x1b``, ``\\n``, ``\\u202e``.
 
-    Every human line on stderr goes through it: keystore names, wallet error messages and
-    pasted URLs are not ours to trust.
+    Every human line goes through it in ``cli.output``: keystore names, wallet error
+    messages, decrypted payloads and pasted URLs are not ours to trust.
     """
-    if text.isprintable():
-        return text
-    return "".join(
-        c if not unicodedata.category(c).startswith("C") else repr(c)[1:-1] for c in text
-    )
+    return escape_text(text)
+
+
+def printable_block(text: str) -> str:
+    """:func:`printable` for a block of lines: line feeds and tabs are kept."""
+    return escape_text(text, block=True)
 
 
 def abbreviate(text: str, keep: int = 12) -> str:

@@ -7,8 +7,7 @@ import click
 from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.inputs import read_file_bytes
-from walletsign_cli.cli.output import emit_json, json_option, note
-from walletsign_cli.cli.render import stdout_is_terminal
+from walletsign_cli.cli.output import emit_json, emit_text, json_option, note
 from walletsign_cli.limits import MAX_PAYLOAD_BYTES
 from walletsign_cli.protocols import eth_encryption
 
@@ -41,9 +40,11 @@ def command(
 
     FILE holds the {version, nonce, ephemPublicKey, ciphertext} JSON (or the 0x-hex of it
     that eth_decrypt receives); both the plain form and eth-sig-util's encryptSafely padded
-    form open. The plaintext is printed on stdout as it is. The raw private key is the x25519
-    secret, as in eth-sig-util. MetaMask has deprecated eth_getEncryptionPublicKey and
-    eth_decrypt (not provably secure); use this for compatibility only.
+    form open. The plaintext is printed on stdout as it is to a file or a pipe; on a
+    terminal, control and bidirectional characters in it are shown as escapes (\\x1b,
+    \\u202e). The raw private key is the x25519 secret, as in eth-sig-util. MetaMask has
+    deprecated eth_getEncryptionPublicKey and eth_decrypt (not provably secure); use this for
+    compatibility only.
 
     \b
     Examples:
@@ -69,7 +70,6 @@ def command(
     if as_json:
         emit_json({"plaintext": result.plaintext, "padded": result.padded})
         return
-    ends_line = result.plaintext.endswith("\n") or not stdout_is_terminal()
-    click.echo(result.plaintext, nl=not ends_line)
+    emit_text(result.plaintext)
     if result.padded:
         note("opened eth-sig-util's padded (encryptSafely) form")

@@ -14,7 +14,6 @@ from walletsign_cli.cli.inputs import read_text_arg
 from walletsign_cli.cli.output import emit, emit_json, json_option
 from walletsign_cli.limits import MAX_URL_CHARS
 from walletsign_cli.protocols.diagnosis import Check, Report
-from walletsign_cli.text import printable
 
 MARKS = {"ok": "ok", "warning": "warning", "problem": "PROBLEM"}
 COLORS = {"ok": "green", "warning": "yellow", "problem": "red"}
@@ -65,15 +64,17 @@ def show(report: Report, *, color: bool) -> None:
     """One line per check (status, id, reason), its hint below, then the counts."""
     width = max((len(c.id) for c in report.checks), default=0)
     for check in report.checks:
-        emit(line(check, width, color=color))
+        mark, text = line(check, width, color=color)
+        emit(text, lead=mark)
         if check.hint and check.status != "ok":
-            emit(f"{'':9} {'':{width}}  hint: {printable(check.hint)}")
+            emit(f"{'':9} {'':{width}}  hint: {check.hint}")
     emit(f"{report.problems} problem(s), {report.warnings} warning(s)")
 
 
-def line(check: Check, width: int, *, color: bool) -> str:
-    """``STATUS  id  message``, the status coloured when allowed."""
+def line(check: Check, width: int, *, color: bool) -> tuple[str, str]:
+    """``STATUS`` (coloured when allowed) and ``id  message``: emit escapes the message, the
+    colour codes are the mark's own."""
     mark = f"{MARKS[check.status]:9}"
     if color:
         mark = click.style(mark, fg=COLORS[check.status])
-    return f"{mark} {check.id:{width}}  {printable(check.message)}"
+    return f"{mark} ", f"{check.id:{width}}  {check.message}"

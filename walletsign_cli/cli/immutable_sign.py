@@ -7,9 +7,8 @@ reports ``ready``, so the output is that origin and that postMessage object.
 
 from __future__ import annotations
 
-import json
-
 from walletsign_cli.cli.output import emit, emit_json, note, warn
+from walletsign_cli.core.encoding import to_json
 from walletsign_cli.protocols.immutable import sign_request_from_options
 
 
@@ -31,7 +30,7 @@ def sign_immutable(
         emit_json(request.to_json())
         return
     emit(request.link_url)
-    emit(json.dumps(request.post_message(), ensure_ascii=False))
+    emit(to_json(request.post_message()))
     note("line 1: the Link origin the SDK opens for link.sign (the request is never in a URL)")
     note('line 2: the request the SDK posts to that window once Link posts "ready"')
     note('Link answers {"result": "0x<65 bytes>"}, an EIP-191 personal_sign by the user\'s wallet')

@@ -25,7 +25,11 @@ def read_file_bytes(path: str, limit: int, what: str) -> bytes:
         with open(path, "rb") as handle:  # noqa: PTH123 - a user-given path or '-'
             data = handle.read(limit + 1)
     except OSError as exc:
-        raise BadInputError(f"{what}: cannot read {path}: {exc.strerror}") from None
+        raise BadInputError(f"{what}: cannot read {_one_line(path)}: {exc.strerror}") from None
+    except ValueError:  # a NUL in the path (possible through the API, not from a shell)
+        raise BadInputError(
+            f"{what}: cannot read {_one_line(path)}: the path contains a NUL"
+        ) from None
     check_read(len(data), limit, what)
     return data
 
@@ -45,3 +49,9 @@ def read_text_arg(value: str, limit: int, what: str) -> str:
 def parse_hex(text: str, what: str) -> bytes:
     """Hex with or without ``0x``; whitespace around it ignored."""
     return encoding.parse_hex(text, what)
+
+
+def _one_line(path: str) -> str:
+    """The path in an error line: a line break in it is shown as ``\\n`` (an error is one
+    line); any other unsafe character is escaped by the output layer, with its note."""
+    return path.replace("\r", "\\r").replace("\n", "\\n")

@@ -65,7 +65,7 @@ def list_command(env: Environment, as_json: bool) -> None:
         emit_json(listing)
         return
     for line in inventory.listing_lines(listing):
-        click.echo(line)
+        emit(line)
 
 
 @command.command("encrypt", cls=HelpCommand, help_groups={"Output": ["--json"]})

@@ -21,11 +21,10 @@ from contextlib import contextmanager
 from typing import IO, TYPE_CHECKING, Any
 
 from walletsign_cli.cli.context import Environment
-from walletsign_cli.cli.output import stderr_is_terminal
-from walletsign_cli.cli.render import stderr_console, stdout_is_terminal
+from walletsign_cli.cli.output import shown, stderr_is_terminal, stdout_is_terminal
+from walletsign_cli.cli.render import stderr_console
 from walletsign_cli.streams import Bar, CountingReader, NoBar
 from walletsign_cli.streams import stream_size as _stream_size
-from walletsign_cli.text import printable
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -98,4 +97,4 @@ def progress(
         redirect_stderr=False,
     )
     with bar:
-        yield _On(bar, bar.add_task(printable(label), total=total))
+        yield _On(bar, bar.add_task(shown(label), total=total))

@@ -3,8 +3,9 @@
 rich and qrcode are imported inside the functions that draw, so commands that never draw do
 not pay for them. Nothing is drawn when stderr is not a terminal. Text from users or wallets
 is always passed as ``rich.text.Text`` (never as markup: ``[bold]`` and ``[link=...]`` stay
-literal) with its control characters escaped, and every console is built by
-:func:`stderr_console`, so ``NO_COLOR`` and ``--no-color`` turn every style off at once.
+literal) with its unsafe characters escaped by ``output.shown`` (one note says so), and every
+console is built by :func:`stderr_console`, so ``NO_COLOR`` and ``--no-color`` turn every
+style off at once.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ from walletsign_cli.cli.output import (
     emit,
     emit_json,
     note,
+    shown,
     stderr_is_terminal,
+    stdout_is_terminal,
     warn,
 )
 from walletsign_cli.core import qr_image
 from walletsign_cli.errors import BadInputError
-from walletsign_cli.text import Tone, printable
+from walletsign_cli.text import Tone
 from walletsign_cli.text import shown_message as _shown_message
 
 if TYPE_CHECKING:
@@ -70,14 +73,6 @@ def stderr_console(env: Environment) -> Console:
     )
 
 
-def stdout_is_terminal() -> bool:
-    """True when stdout is an interactive terminal (nobody is parsing it)."""
-    try:
-        return sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
 def interactive() -> bool:
     """Both stdout and stderr are a terminal: a person is reading, no program is parsing."""
     return stdout_is_terminal() and stderr_is_terminal()
@@ -101,7 +96,7 @@ def show_tables(
             continue
         console.print()
         table = Table(
-            title=Text(printable(title), style="bold"),
+            title=Text(shown(title), style="bold"),
             title_justify="left",
             box=None,
             show_header=False,
@@ -110,13 +105,13 @@ def show_tables(
         table.add_column("name", style="cyan", no_wrap=True)
         table.add_column("value", overflow="fold")
         for name, value in rows:
-            table.add_row(Text(printable(name)), Text(printable(value)))
+            table.add_row(Text(shown(name)), Text(shown(value)))
         console.print(table)
     if verdict is not None:
         tone, text = verdict
         mark, style = _TONES[tone]
         console.print()
-        console.print(Text(f"{mark} {printable(text)}", style=style))
+        console.print(Text(f"{mark} {shown(text)}", style=style))
 
 
 # -- QR codes --------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import io
 import os
 import sys
 from collections.abc import Sequence
@@ -13,7 +14,7 @@ import click
 
 from walletsign_cli import __version__
 from walletsign_cli.cli.context import Environment
-from walletsign_cli.cli.output import error
+from walletsign_cli.cli.output import begin_run, error, shown
 from walletsign_cli.core.encoding import to_json
 from walletsign_cli.errors import ExitCode, WalletsignError, error_document, internal_message
 
@@ -32,7 +33,9 @@ COMMANDS: dict[str, str] = {
     "decode-redirect": "walletsign_cli.cli.decode_redirect",
     "doctor": "walletsign_cli.cli.doctor",
     "verify": "walletsign_cli.cli.verify",
+    "typed-data": "walletsign_cli.cli.typed_data",
     "simulate": "walletsign_cli.cli.simulate",
+    "simulate-eth": "walletsign_cli.cli.simulate_eth",
     "listen": "walletsign_cli.cli.listen",
     "encrypt": "walletsign_cli.cli.encrypt",
     "decrypt": "walletsign_cli.cli.decrypt",
@@ -84,6 +87,7 @@ def _run(
     extra: dict[str, Any],
 ) -> int:
     env = Environment.from_process()
+    begin_run()
     try:
         return _invoke(group, args, prog_name, complete_var, env, extra)
     except WalletsignError as exc:
@@ -145,7 +149,9 @@ def _param_message(exc: click.BadParameter) -> str:
 def _usage_error(env: Environment, exc: click.UsageError) -> int:
     if env.as_json:
         return _fail(env, ExitCode.USAGE, "usage", exc.format_message(), None)
-    exc.show()
+    shown_usage = io.StringIO()  # click quotes the unknown word of the command line
+    exc.show(file=shown_usage)
+    click.echo(shown(shown_usage.getvalue(), block=True), err=True, nl=False)
     return ExitCode.USAGE
 
 
@@ -197,7 +203,7 @@ def cli(
     debug: bool,
 ) -> None:
     """Craft and verify wallet sign requests: Phantom, Solflare and Backpack deeplinks,
-    Immutable X Link, ed25519 and EIP-191 signatures.
+    Immutable X Link, ed25519, EIP-191, EIP-712 and sign-in (SIWS, SIWE) signatures.
 
     \b
     Examples:

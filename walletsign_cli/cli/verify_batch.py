@@ -9,6 +9,7 @@ bounded number in flight. What a block's lines say is decided in
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 from collections import deque
@@ -21,7 +22,7 @@ from walletsign_cli.cli.progress import progress, stream_size
 from walletsign_cli.errors import BadInputError
 from walletsign_cli.limits import MAX_BATCH_LINE_BYTES
 from walletsign_cli.protocols.batch import BatchVerifier, BlockResult, verify_block
-from walletsign_cli.protocols.jobs import Defaults
+from walletsign_cli.protocols.jobs import Defaults, preload
 
 BLOCK_BYTES = 1 << 20
 """Input read per block in one process (whole lines; output is flushed per block)."""
@@ -112,9 +113,14 @@ def verify_stream(
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    numbered = _numbered(read_blocks(stream, _job_block_bytes(stream, jobs)))
+    head = next(numbered, None)
+    if head is None:
+        return 0, 0, 0
+    preload(head[1])  # before the fork: the workers inherit the modules it needs
     with context.Pool(jobs) as pool:
         pending: deque[Any] = deque()
-        for first, block in _numbered(read_blocks(stream, _job_block_bytes(stream, jobs))):
+        for first, block in itertools.chain([head], numbered):
             pending.append(pool.apply_async(verify_block, (defaults, first, block)))
             if len(pending) >= jobs * IN_FLIGHT_PER_JOB:
                 deliver(pending.popleft().get())

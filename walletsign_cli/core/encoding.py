@@ -1,4 +1,15 @@
-"""Text at the edge: the one parser for hex given by a user or a JSON line, and JSON.
+"""Text at the edge: the one parser for hex given by a user or a JSON line, JSON, and the one
+rule for characters that must never leave walletsign raw.
+
+The rule (:func:`is_unsafe`): every character Python does not count as printable is written
+as an escape, never raw (spaces and the zero-width joiners of emoji and scripts aside): the
+C0 controls (NUL, ESC, ...), DEL, the C1 controls (U+009B CSI, ...), format characters
+(among them every bidirectional control: U+200E/F, U+202A..U+202E, U+2066..U+2069, U+061C),
+line and paragraph separators, lone surrogates, private-use and unassigned code points.
+Human text shows them as Python-style escapes (:func:`escape_text`: ``\\x1b``,
+``\\u202e``); JSON as JSON escapes (:func:`to_json`: ``\\u001b``, ``\\u202e``), which a
+JSON reader decodes back to the same string. Every other character, accented letters, CJK,
+emoji, is kept as it is.
 
 JSON goes through :func:`to_json` / :func:`from_json` on the paths every start-up takes
 (``cli.root``, ``cli.output``, verification): the ``json`` package is imported by their
@@ -8,6 +19,8 @@ first call, so ``walletsign verify`` of a plain signature and ``--version`` neve
 from __future__ import annotations
 
 import sys
+import unicodedata
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -40,9 +53,72 @@ def _json() -> ModuleType:
 
 
 def to_json(document: Any) -> str:
-    """One JSON document as text, non-ASCII kept as is (what every ``--json`` writes)."""
+    """One JSON document as text (what every ``--json`` and result line writes): readable
+    non-ASCII kept as is, every unsafe character (:func:`is_unsafe`) as a JSON escape."""
     text: str = _json().dumps(document, ensure_ascii=False)
-    return text
+    # json escapes C0 itself; what is left (DEL, C1, bidi, surrogates...) is in strings.
+    return text if text.isprintable() else text.translate(_JSON_ESCAPES)
+
+
+# -- the escaping rule -------------------------------------------------------------------------
+
+
+def is_unsafe(char: str) -> bool:
+    """Whether ``char`` may not be written raw (the module's rule): not printable for Python,
+    not a space, not a zero-width (non-)joiner."""
+    return not char.isprintable() and char not in _JOINERS and unicodedata.category(char) != "Zs"
+
+
+# U+200C/U+200D join emoji sequences and letters of Persian and Indic scripts; they move
+# nothing and run nothing.
+_JOINERS = "\u200c\u200d"
+
+
+def escape_text(text: str, *, block: bool = False) -> str:
+    """``text`` for a human: each unsafe character as a Python-style escape (``\\x1b``,
+    ``\\n``, ``\\u202e``, ``\\U000e0001``); a ``block`` of lines keeps its line feeds and
+    tabs. The same object back when nothing needed escaping."""
+    if text.isprintable():
+        return text
+    return text.translate(_KEEP_LINES if block else _HUMAN)
+
+
+def _python_escape(code: int) -> str:
+    if code < 0x100:
+        return _SHORT_ESCAPES.get(code) or f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def _json_escape(code: int) -> str:
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    high, low = divmod(code - 0x10000, 0x400)  # JSON spells a code point above U+FFFF as a pair
+    return f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}"
+
+
+_SHORT_ESCAPES = {0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"}
+_TABLE_LIMIT = 4096
+
+
+class _Escapes(dict[int, str]):
+    """A ``str.translate`` table of the rule, filled as characters are first seen (so a
+    text is translated in C once its characters are known)."""
+
+    def __init__(self, escape: Callable[[int], str], keep: str = "") -> None:
+        super().__init__((ord(char), char) for char in keep)
+        self._escape = escape
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        value = self._escape(code) if is_unsafe(char) else char
+        if len(self) < _TABLE_LIMIT:  # a bound on memory, whatever the texts
+            self[code] = value
+        return value
+
+
+_HUMAN = _Escapes(_python_escape)
+_KEEP_LINES = _Escapes(_python_escape, "\n\t")
+_JSON_ESCAPES = _Escapes(_json_escape)
 
 
 def from_json(text: str) -> Any:

@@ -7,6 +7,7 @@ keccak-256 is the original Keccak padding (pycryptodome), not NIST SHA3 from has
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import coincurve
 from Crypto.Hash import keccak
@@ -15,6 +16,9 @@ from walletsign_cli.errors import BadInputError, InvalidSignatureError
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 _HALF_N = SECP256K1_N // 2
+
+ERC6492_MAGIC = bytes.fromhex("64926492" * 8)
+"""The 32 bytes that end an ERC-6492 signature (a not-yet-deployed contract wallet's)."""
 
 
 def keccak256(data: bytes) -> bytes:
@@ -31,15 +35,19 @@ def personal_sign_hash(message: bytes) -> bytes:
     return keccak256(prefix + message)
 
 
+@lru_cache(maxsize=4096)
 def to_checksum_address(address: bytes) -> str:
-    """The EIP-55 mixed-case form of a 20-byte address."""
+    """The EIP-55 mixed-case form of a 20-byte address (cached: batches repeat signers)."""
     if len(address) != 20:
         raise BadInputError(f"address must be 20 bytes, got {len(address)}")
     lower = address.hex()
     digest = keccak256(lower.encode("ascii")).hex()
     return "0x" + "".join(
-        c.upper() if c.isalpha() and int(digest[i], 16) >= 8 else c for i, c in enumerate(lower)
+        c.upper() if d in _UPPER_NIBBLES else c for c, d in zip(lower, digest, strict=False)
     )
+
+
+_UPPER_NIBBLES = frozenset("89abcdef")
 
 
 def parse_address(text: str, *, name: str = "address") -> bytes:
@@ -110,6 +118,38 @@ class EthSignature:
             self.r.to_bytes(32, "big") + self.s.to_bytes(32, "big") + bytes([27 + self.recovery_id])
         )
 
+    def to_compact(self) -> bytes:
+        """The 64-byte EIP-2098 form: r, then the y parity in the top bit of s."""
+        return self.r.to_bytes(32, "big") + ((self.recovery_id << 255) | self.s).to_bytes(32, "big")
+
+
+def is_contract_signature(raw: bytes) -> bool:
+    """True when ``raw`` cannot be an EOA's signature but may be a contract wallet's:
+    ERC-6492-wrapped, or longer than 65 bytes (r, s, v) (Safe, Argent, Loopring...).
+    Only the contract (ERC-1271) can check those; shorter than 64 bytes is malformed."""
+    return raw.endswith(ERC6492_MAGIC) or len(raw) > 65
+
+
+def contract_signature_form(raw: bytes) -> str:
+    """How a contract-wallet signature arrived, for the verdict."""
+    if raw.endswith(ERC6492_MAGIC):
+        return f"{len(raw)}-byte ERC-6492 wrapped"
+    return f"{len(raw)}-byte contract (ERC-1271)"
+
+
+def read_signature(
+    raw: bytes, *, contract_ok: bool, name: str = "signature"
+) -> tuple[EthSignature | None, str]:
+    """An EOA's signature and its form, or (``contract_ok``) None and the form of a contract
+    wallet's signature; anything else is bad input naming ``name``."""
+    if contract_ok and is_contract_signature(raw):
+        return None, contract_signature_form(raw)
+    try:
+        parsed = EthSignature.from_bytes(raw)
+    except BadInputError as exc:
+        raise BadInputError(f"{name}: {exc.message}", hint=exc.hint) from None
+    return parsed, parsed.form
+
 
 def recover_address(digest: bytes, signature: EthSignature) -> bytes:
     """The 20-byte address whose key made ``signature`` over the 32-byte ``digest``."""
@@ -129,11 +169,7 @@ def recover_personal_sign(
     message: bytes, signature: EthSignature, *, allow_high_s: bool = False
 ) -> bytes:
     """Recover the signer of an EIP-191 ``personal_sign`` signature (high s refused by default)."""
-    if signature.high_s and not allow_high_s:
-        raise InvalidSignatureError(
-            "signature has a high s value (malleable; wallets never produce it)",
-        )
-    return recover_address(personal_sign_hash(message), signature)
+    return recover_digest(personal_sign_hash(message), signature, allow_high_s=allow_high_s)
 
 
 def verify_personal_sign(
@@ -145,3 +181,49 @@ def verify_personal_sign(
         raise InvalidSignatureError(
             f"signature is by {to_checksum_address(recovered)}, not {to_checksum_address(address)}"
         )
+
+
+def recover_digest(digest: bytes, signature: EthSignature, *, allow_high_s: bool = False) -> bytes:
+    """Recover the signer of a 32-byte digest (EIP-712 and raw hashes; high s refused)."""
+    require_low_s(signature, allow_high_s=allow_high_s)
+    return recover_address(digest, signature)
+
+
+def require_low_s(signature: EthSignature, *, allow_high_s: bool = False) -> None:
+    """Refuse a high-s signature (as libsecp256k1's verify and ethers do) unless allowed:
+    the one place that says why."""
+    if signature.high_s and not allow_high_s:
+        raise InvalidSignatureError(
+            "signature has a high s value (malleable: wallets never produce it)",
+            hint="pass --allow-high-s to accept it as plain ecrecover does",
+        )
+
+
+class EthSigner:
+    """A secp256k1 key that signs digests the way a wallet does (low s, v = 27/28).
+
+    For tests and simulations: the key lives in memory only.
+    """
+
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) != 32:
+            raise BadInputError(f"an Ethereum private key is 32 bytes, got {len(secret)}")
+        try:
+            self._key = coincurve.PrivateKey(secret)
+        except ValueError:
+            raise BadInputError("the private key is not a valid secp256k1 scalar") from None
+        self.address = public_key_to_address(self._key.public_key.format(compressed=False))
+
+    def sign_digest(self, digest: bytes) -> EthSignature:
+        """Sign a 32-byte digest (libsecp256k1 always gives low s)."""
+        raw = self._key.sign_recoverable(digest, hasher=None)
+        return EthSignature(
+            int.from_bytes(raw[:32], "big"),
+            int.from_bytes(raw[32:64], "big"),
+            raw[64],
+            "65-byte v=27/28",
+        )
+
+    def personal_sign(self, message: bytes) -> EthSignature:
+        """Sign ``message`` as EIP-191 ``personal_sign``."""
+        return self.sign_digest(personal_sign_hash(message))

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple, cast
 
 from walletsign_cli.core import base58
 from walletsign_cli.core.ed25519 import Verifier
-from walletsign_cli.core.encoding import too_deep
+from walletsign_cli.core.encoding import MAX_JSON_DEPTH, to_json, too_deep
 from walletsign_cli.errors import BadInputError, InvalidSignatureError
 from walletsign_cli.limits import MAX_BATCH_LINE_BYTES
 from walletsign_cli.protocols import jobs, siws
@@ -41,24 +41,16 @@ class BlockResult(NamedTuple):
     malformed: int
 
 
-def _dumps(value: Any) -> str:
-    """JSON as UTF-8 text; a lone surrogate (legal in a JSON escape, not in UTF-8) stays
-    escaped."""
-    text = json.dumps(value, ensure_ascii=False)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return json.dumps(value)
-    return text
-
-
 def result_line(result: JobResult) -> str:
-    """One output line, exactly as ``json.dumps`` writes the result's document."""
-    return _dumps(result.to_json()) + "\n"
+    """One output line: the result's document as :func:`to_json` writes every JSON (control,
+    bidirectional and other unsafe characters of an id or a message as JSON escapes; a lone
+    surrogate, legal in a JSON escape but not in UTF-8, too)."""
+    return to_json(result.to_json()) + "\n"
 
 
 def _json_id(value: Any) -> str:
-    """``json.dumps`` of an id, without calling it for the usual plain string or int."""
+    """:func:`to_json` of an id, without calling it for the usual plain string or int (plain
+    printable ASCII has nothing to escape but quotes and backslashes)."""
     if value is None:
         return "null"
     if type(value) is str and value.isascii() and value.isprintable():
@@ -66,7 +58,7 @@ def _json_id(value: Any) -> str:
             return f'"{value}"'
     elif type(value) is int:
         return str(value)
-    return _dumps(value)
+    return to_json(value)
 
 
 def _decode_key(text: str) -> bytes:
@@ -136,7 +128,7 @@ class BatchVerifier:
         self._verify = (verifier or Verifier()).verify
         self._keys: dict[str, bytes] = {}
         self._lean = defaults.scheme in (AUTO, RAW) and defaults.domain is None
-        self._lean = self._lean and defaults.nonce is None
+        self._lean = self._lean and defaults.nonce is None and defaults.chain_id is None
 
     def block(self, first_line: int, blob: bytes) -> BlockResult:
         """Results for ``blob`` (whole lines; its first line is number ``first_line``).
@@ -201,7 +193,8 @@ class BatchVerifier:
 
     def _general(self, number: int, line: str, obj: Any) -> JobResult:
         reason = _malformed(line, obj)
-        if reason is None and too_deep(obj):
+        # Fewer brackets than the limit cannot nest past it: the walk is skipped (C scans).
+        if reason is None and line.count("[") + line.count("{") > MAX_JSON_DEPTH and too_deep(obj):
             reason = "line is JSON nested too deeply"
             obj = None  # not even its id is echoed
         if reason is not None:

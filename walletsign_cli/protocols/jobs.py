@@ -15,21 +15,24 @@ For a library user:
   the same reasons as ``verify --batch`` writes.
 """
 
+import importlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, cast
 
 from walletsign_cli.core import base58
 from walletsign_cli.core.encoding import parse_hex
-from walletsign_cli.errors import BadInputError, InvalidSignatureError
+from walletsign_cli.errors import BadInputError, InvalidSignatureError, UndeterminedSignatureError
 from walletsign_cli.limits import MAX_MESSAGE_BYTES, check_size
-from walletsign_cli.protocols import offchain
+from walletsign_cli.protocols import offchain, signin
 from walletsign_cli.protocols.verification import (
     AUTO,
     EIP191,
+    EIP712,
     ETHEREUM,
     OFFCHAIN,
     RAW,
+    SIWE,
     SIWS,
     SOLANA,
     Alternative,
@@ -55,6 +58,7 @@ class Defaults(NamedTuple):
     domain: str | None = None
     nonce: str | None = None
     application_domain: bytes = offchain.ZERO_DOMAIN
+    chain_id: str | None = None
 
 
 DEFAULTS = Defaults()
@@ -68,12 +72,21 @@ class Message(NamedTuple):
     alternatives: tuple[Alternative, ...] = ()
 
 
+class Request(Protocol):
+    """A job's decoded request (SolanaRequest, EthereumRequest, or a request of a scheme
+    module such as :mod:`walletsign_cli.protocols.ethereum`)."""
+
+    def verdict(self, match: Match) -> Verdict:
+        """The verdict for a signature that verified."""
+        ...  # pragma: no cover
+
+
 class Job(NamedTuple):
     """A parsed job: the decoded request, its effective scheme and its claims."""
 
     chain: str
     scheme: str
-    request: SolanaRequest | EthereumRequest
+    request: Request
     defaults: Defaults
     domain: str | None = None
     nonce: str | None = None
@@ -88,10 +101,13 @@ class Job(NamedTuple):
         signature."""
         try:
             return self.request.verdict(self.check())
-        except InvalidSignatureError as exc:
-            if isinstance(self.request, EthereumRequest):
-                return self.request.failed(exc)
-            return self.request.failed(self.scheme, exc)
+        except (InvalidSignatureError, UndeterminedSignatureError) as exc:
+            if isinstance(self.request, SolanaRequest):
+                assert isinstance(exc, InvalidSignatureError)  # noqa: S101 - ed25519 only
+                return self.request.failed(self.scheme, exc)
+            # Every other request's failed() takes the error alone.
+            failed: Verdict = cast("Any", self.request).failed(exc)
+            return failed
 
 
 # --- the scheme table --------------------------------------------------------------------
@@ -107,6 +123,7 @@ def _verify_solana(job: Job) -> Match:
         nonce=job.nonce,
         application_domain=job.defaults.application_domain,
         hints=job.hints,
+        chain_id=job.defaults.chain_id,
     )
 
 
@@ -116,11 +133,35 @@ def _verify_ethereum(job: Job) -> Match:
     return request.verify(allow_high_s=job.defaults.allow_high_s, hints=job.hints)
 
 
+def _lazy(module: str, name: str) -> Callable[..., Any]:
+    """``module.name``, imported at the first call: the seam that keeps a scheme's
+    dependencies (coincurve, pycryptodome) off every other scheme's start-up."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    return call
+
+
+_ETHEREUM_JOBS = "walletsign_cli.protocols.ethereum"
+_ETHEREUM_KEYS = (b'"address"', b'"typed_data"')
+
+
+def preload(sample: bytes) -> None:
+    """Import now what the jobs in ``sample`` (the first input block) will need, so that
+    worker processes forked afterwards inherit it instead of each importing coincurve,
+    pycryptodome and the Ethereum schemes on their first line."""
+    if any(key in sample for key in _ETHEREUM_KEYS):
+        importlib.import_module(_ETHEREUM_JOBS)
+
+
 class Scheme(NamedTuple):
-    """One row of the scheme table: the chain whose signers use it and its verifier."""
+    """One row of the scheme table: the chain whose signers use it, its verifier, and
+    (for a scheme with its own job keys) the parser of its request."""
 
     chain: str
     verify: Callable[[Job], Match]
+    parse: Callable[..., Request] | None = None
 
 
 SCHEMES: Mapping[str, Scheme] = {
@@ -130,6 +171,10 @@ SCHEMES: Mapping[str, Scheme] = {
     **{layout: Scheme(SOLANA, _verify_solana) for layout in offchain.LAYOUTS},
     SIWS: Scheme(SOLANA, _verify_solana),
     EIP191: Scheme(ETHEREUM, _verify_ethereum),
+    EIP712: Scheme(
+        ETHEREUM, _lazy(_ETHEREUM_JOBS, "verify_job"), _lazy(_ETHEREUM_JOBS, "parse_job")
+    ),
+    SIWE: Scheme(ETHEREUM, _lazy(_ETHEREUM_JOBS, "verify_job"), _lazy(_ETHEREUM_JOBS, "parse_job")),
 }
 """``--scheme`` values, in ``--help`` order. ``auto`` is Solana's search (raw bytes, then
 the off-chain layouts, SIWS named when it is one); on Ethereum it means the chain's own."""
@@ -160,10 +205,15 @@ def resolve_scheme(scheme: object, chain: str, default: str = AUTO, *, name: str
 # --- parsing -----------------------------------------------------------------------------
 
 
-def chain_of(obj: Mapping[str, Any]) -> str:
-    """``solana`` for a ``public_key``, ``ethereum`` for an ``address``; both or neither is
-    bad input."""
+def chain_of(obj: Mapping[str, Any], default_scheme: str = AUTO) -> str:
+    """``solana`` for a ``public_key``, ``ethereum`` for an ``address`` (or for an
+    ``eip712``/``siwe`` job, whose signer may be recovered or is in its message); both, or
+    neither, is bad input."""
     has_key, has_address = "public_key" in obj, "address" in obj
+    if not has_key and not has_address:
+        scheme = obj.get("scheme") or default_scheme
+        if "typed_data" in obj or scheme in (EIP712, SIWE):
+            return ETHEREUM
     if has_key == has_address:
         raise BadInputError("line needs exactly one of public_key (Solana) or address (Ethereum)")
     return SOLANA if has_key else ETHEREUM
@@ -260,17 +310,27 @@ def parse_job(
     asks for the next-step hints a person reading one verdict wants; ``recover`` lets an
     Ethereum ``address`` be None (then the signer is recovered, not compared).
     """
-    chain = chain_of(obj)
+    chain = chain_of(obj, defaults.scheme)
     scheme = resolve_scheme(obj.get("scheme"), chain, defaults.scheme)  # null: absent
     domain = nonce = None
     if chain == SOLANA:
         domain, nonce = _claim(obj, defaults, "domain"), _claim(obj, defaults, "nonce")
-        scheme = effective_scheme(scheme, domain, nonce)
-    if message is None:
+        scheme = effective_scheme(scheme, domain, nonce, defaults.chain_id)
+    elif "typed_data" in obj and obj.get("scheme") in (None, AUTO, EIP712):
+        scheme = EIP712
+    if message is None and scheme != EIP712:
         message = message_of(obj)
-    signature = _string(obj, "signature")
+    if chain == ETHEREUM and scheme == EIP191 and message is not None:
+        scheme = _ethereum_auto(obj, defaults, message)
+    if scheme == SIWE:
+        domain, nonce = _claim(obj, defaults, "domain"), _claim(obj, defaults, "nonce")
     spelled = names or (SIGNER_KEYS[chain], "signature")
-    request: SolanaRequest | EthereumRequest
+    parse = SCHEMES[scheme].parse
+    if parse is not None:
+        request = parse(scheme, obj, message, spelled, recover=recover)
+        return Job(chain, scheme, request, defaults, domain, nonce, hints)
+    assert message is not None  # noqa: S101 - only eip712 carries no message
+    signature = _string(obj, "signature")
     if chain == ETHEREUM:
         address = None if recover and obj["address"] is None else _string(obj, "address")
         request = EthereumRequest.parse(
@@ -291,6 +351,14 @@ def parse_job(
             names=spelled,
         )
     return Job(chain, scheme, request, defaults, domain, nonce, hints)
+
+
+def _ethereum_auto(obj: Mapping[str, Any], defaults: Defaults, message: Message) -> str:
+    """``auto`` on Ethereum: SIWE when the message is a sign-in, EIP-191 otherwise; an
+    explicit ``eip191`` stays EIP-191."""
+    if (obj.get("scheme") or defaults.scheme) == EIP191:
+        return EIP191
+    return SIWE if signin.may_be_sign_in(message.data, signin.ETHEREUM) else EIP191
 
 
 # --- the library faces -------------------------------------------------------------------
@@ -318,10 +386,12 @@ class JobResult(NamedTuple):
     scheme: str | None
     error: str | None
     malformed: bool = False
+    undetermined: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        """The result line's document, keys in the SPEC's order."""
-        return {
+        """The result line's document, keys in the SPEC's order; an undetermined line (a
+        contract wallet's signature) adds ``"status": "undetermined"``."""
+        document: dict[str, Any] = {
             "line": self.line,
             "id": self.id,
             "valid": self.valid,
@@ -329,6 +399,9 @@ class JobResult(NamedTuple):
             "scheme": self.scheme,
             "error": self.error,
         }
+        if self.undetermined:
+            document["status"] = "undetermined"
+        return document
 
 
 def job_result(line: int, obj: object, defaults: Defaults = DEFAULTS) -> JobResult:
@@ -339,7 +412,7 @@ def job_result(line: int, obj: object, defaults: Defaults = DEFAULTS) -> JobResu
     chain: str | None = None
     scheme: str | None = None
     try:
-        chain = chain_of(obj)
+        chain = chain_of(obj, defaults.scheme)
         job = parse_job(obj, defaults)
         scheme = job.scheme
         matched = job.check().scheme
@@ -347,6 +420,8 @@ def job_result(line: int, obj: object, defaults: Defaults = DEFAULTS) -> JobResu
         return JobResult(line, id_value, False, chain, None, exc.message, True)
     except InvalidSignatureError as exc:
         return JobResult(line, id_value, False, chain, scheme, exc.message)
+    except UndeterminedSignatureError as exc:
+        return JobResult(line, id_value, False, chain, scheme, exc.message, undetermined=True)
     return JobResult(line, id_value, True, chain, matched, None)
 
 

@@ -65,17 +65,29 @@ class OffchainMessage(NamedTuple):
     signers: tuple[bytes, ...] = ()  # offchain-v0 and offchain-v1
 
     def serialize(self) -> bytes:
-        """The exact bytes that are signed (preamble ‖ body)."""
+        """The exact bytes that are signed (preamble ‖ body). Only the v0 layouts carry the
+        body's length, in two bytes: a longer body cannot be one (bad input, not a crash)."""
+        if len(self.signers) > 255:
+            raise BadInputError(
+                f"an off-chain message has at most 255 signers, got {len(self.signers)}"
+            )
+        signers = b"".join(self.signers)
+        count = bytes([len(self.signers)])
+        if self.layout == V1:
+            return SIGNING_DOMAIN + b"\1" + count + signers + self.body
+        if len(self.body) > V0_MAX_TOTAL:
+            raise BadInputError(
+                f"a {self.layout} off-chain message body is at most {V0_MAX_TOTAL:,} bytes "
+                f"(its length has two bytes), got {len(self.body):,}"
+            )
         length = len(self.body).to_bytes(2, "little")
         if self.layout == LEGACY_V0:
             return SIGNING_DOMAIN + bytes([0, self.format or 0]) + length + self.body
-        signers = b"".join(self.signers)
-        count = bytes([len(self.signers)])
         if self.layout == V0:
             domain = self.application_domain or ZERO_DOMAIN
             head = SIGNING_DOMAIN + b"\0" + domain + bytes([self.format or 0])
             return head + count + signers + length + self.body
-        return SIGNING_DOMAIN + b"\1" + count + signers + self.body
+        raise BadInputError(f"unknown off-chain layout {self.layout!r}")
 
     def describe(self) -> dict[str, object]:
         """The preamble as JSON-ready values (base58 keys)."""

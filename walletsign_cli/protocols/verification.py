@@ -16,7 +16,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from walletsign_cli.core import base58, ed25519
 from walletsign_cli.core.encoding import from_json
-from walletsign_cli.errors import BadInputError, InvalidSignatureError
+from walletsign_cli.errors import (
+    BadInputError,
+    InvalidSignatureError,
+    UndeterminedSignatureError,
+)
 from walletsign_cli.protocols import offchain, siws
 
 if TYPE_CHECKING:
@@ -28,12 +32,20 @@ ETHEREUM = "ethereum"
 RAW = "raw"
 SIWS = "siws"
 EIP191 = "eip191"
+EIP712 = "eip712"
+SIWE = "siwe"
 OFFCHAIN = "offchain"
 AUTO = "auto"
 SOLANA_SCHEMES = (AUTO, RAW, OFFCHAIN, *offchain.LAYOUTS, SIWS)
-SCHEMES = (*SOLANA_SCHEMES, EIP191)
+SCHEMES = (*SOLANA_SCHEMES, EIP191, EIP712, SIWE)
 """``--scheme`` values. Results name what matched: raw, offchain-legacy-v0, offchain-v0,
-offchain-v1, siws or eip191."""
+offchain-v1, siws, eip191, eip712 or siwe."""
+
+VALID = "valid"
+INVALID = "invalid"
+UNDETERMINED = "undetermined"
+NEEDS_RPC = "needs an RPC to check (ERC-1271 / ERC-6492)"
+"""The reason of an ``undetermined`` verdict: only the contract wallet can say."""
 
 PUBLIC_KEY_SIZE = 32
 SIGNATURE_SIZE = 64
@@ -106,6 +118,11 @@ def parse_solana_public_key(text: str, *, name: str = "--public-key") -> tuple[b
     value = text.strip()
     if value.startswith("["):
         return _key_from_json_array(value, name)
+    for prefix in _KEY_PREFIXES:
+        # Tolerant reading: a key exported with its type in front (NEAR-style ``ed25519:``).
+        if value[: len(prefix)].lower() == prefix and len(value) > len(prefix):
+            raw, encoding = parse_solana_public_key(value[len(prefix) :], name=name)
+            return raw, f"{encoding} after the prefix {prefix}"
     if value[:2] in ("0x", "0X") and len(value) == 42:
         raise BadInputError(
             f"{name} looks like an Ethereum address, not a Solana public key",
@@ -113,18 +130,26 @@ def parse_solana_public_key(text: str, *, name: str = "--public-key") -> tuple[b
         )
     raw, encoding = decode_binary(value, PUBLIC_KEY_SIZE, name=name)
     if len(raw) != PUBLIC_KEY_SIZE:
-        if any(len(r) == 64 for r, _ in _candidates(value)):
-            raise _keypair_error(name)
+        pairs = [(r, e) for r, e in _candidates(value) if len(r) == 64]
+        if pairs:
+            raise _keypair_error(name, pairs[0][0], f"{pairs[0][1]} text")
         raise BadInputError(
             f"{name} must be a 32-byte ed25519 public key, got {len(raw)} bytes ({encoding})"
         )
     return raw, encoding
 
 
-def _keypair_error(name: str) -> BadInputError:
+_KEY_PREFIXES = ("ed25519:", "solana:")
+
+
+def _keypair_error(name: str, keypair: bytes, form: str) -> BadInputError:
+    """A pasted keypair is refused, naming its form and its public half (never the secret
+    half): the user learns what to pass instead."""
+    public = base58.encode(keypair[PUBLIC_KEY_SIZE:])
     return BadInputError(
-        f"{name} is 64 bytes: that is a Solana keypair (secret ‖ public), not a public key",
-        hint="pass the address (its last 32 bytes, `solana address -k FILE`); "
+        f"{name} is 64 bytes ({form}): that is a Solana keypair (secret ‖ public), "
+        f"not a public key; its public half is {public}",
+        hint=f"pass {name} {public} (`solana address -k FILE` prints it); "
         "and treat that keypair as leaked if it was shared",
     )
 
@@ -136,7 +161,7 @@ def _key_from_json_array(value: str, name: str) -> tuple[bytes, str]:
     except (ValueError, TypeError, RecursionError):
         raise BadInputError(f"{name} is not a base58 key or a JSON byte array") from None
     if len(raw) == 64:
-        raise _keypair_error(name)
+        raise _keypair_error(name, raw, "a JSON array of 64 byte values")
     if len(raw) != PUBLIC_KEY_SIZE:
         raise BadInputError(f"{name} must be 32 bytes, got {len(raw)} (JSON array)")
     return raw, "json-array"
@@ -169,6 +194,14 @@ class Verdict(NamedTuple):
     reason: str | None = None
     hint: str | None = None
     details: Mapping[str, Any] = _NO_DETAILS
+    undetermined: bool = False
+
+    @property
+    def status(self) -> str:
+        """``valid``, ``invalid``, or ``undetermined`` (a contract wallet: needs an RPC)."""
+        if self.valid:
+            return VALID
+        return UNDETERMINED if self.undetermined else INVALID
 
     def to_json(self) -> dict[str, Any]:
         """The SPEC's keys first, then the extras (``reason`` and ``hint`` when invalid)."""
@@ -179,6 +212,7 @@ class Verdict(NamedTuple):
             "signer": self.signer,
             "signature_encoding": self.signature_encoding,
             "message_encoding": self.message_encoding,
+            "status": self.status,
         }
         if not self.valid:
             document["reason"] = self.reason
@@ -273,6 +307,7 @@ class SolanaRequest(NamedTuple):
         nonce: str | None = None,
         application_domain: bytes = offchain.ZERO_DOMAIN,
         hints: bool = True,
+        chain_id: str | None = None,
     ) -> Match:
         """Return what matched, or raise :class:`InvalidSignatureError` saying why not.
 
@@ -288,8 +323,8 @@ class SolanaRequest(NamedTuple):
                 if len(self.signature) == 65 and hints
                 else None,
             )
-        claims = {"now": now, "domain": domain, "nonce": nonce}
-        scheme = effective_scheme(scheme, domain, nonce)
+        claims = {"now": now, "domain": domain, "nonce": nonce, "chain_id": chain_id}
+        scheme = effective_scheme(scheme, domain, nonce, chain_id)
         if scheme == SIWS:
             return self._siws(claims)
         match = self._match(scheme, application_domain, claims)
@@ -337,6 +372,8 @@ class SolanaRequest(NamedTuple):
             signed_by = parsed.layout == offchain.LEGACY_V0 or self.public_key in parsed.signers
             if parsed.layout in layouts and signed_by:
                 details = {"offchain": parsed.describe(), "message_form": "serialized"}
+                if siws.may_be_sign_in(parsed.body):
+                    return self._siws_match(parsed.body, parsed.layout, claims, details)
                 return Match(parsed.layout, self.signer, details)
             if scheme == AUTO:
                 return Match(RAW, self.signer)
@@ -350,6 +387,8 @@ class SolanaRequest(NamedTuple):
         return Match(RAW, self.signer)
 
     def _siws(self, claims: dict[str, Any]) -> Match:
+        if self.message.startswith(offchain.SIGNING_DOMAIN):
+            return self._siws_serialized(claims)
         parsed = siws.parse(_utf8(self.message, "SIWS message"))
         if _signs(self.public_key, self.message, self.signature):
             framing = RAW
@@ -367,13 +406,45 @@ class SolanaRequest(NamedTuple):
         siws.check(parsed, self.signer, **claims)
         return Match(SIWS, self.signer, {"siws": parsed.to_json(), "siws_framing": framing})
 
+    def _siws_serialized(self, claims: dict[str, Any]) -> Match:
+        """A SIWS message inside a serialized off-chain message (the bytes a relying party
+        holds from ``solana:signIn`` 1.1): the envelope must list the key, the body is SIWS."""
+        try:
+            envelope = offchain.parse(self.message)
+        except BadInputError as exc:
+            raise BadInputError(
+                f"SIWS message: a malformed off-chain message: {exc.message}"
+            ) from None
+        if not _signs(self.public_key, self.message, self.signature):
+            raise InvalidSignatureError(
+                f"ed25519 signature by {self.signer} does not verify over this "
+                f"{envelope.layout} message",
+                hint="the wallet signs the exact bytes: check the message encoding",
+            )
+        if envelope.layout != offchain.LEGACY_V0 and self.public_key not in envelope.signers:
+            raise InvalidSignatureError(
+                f"the {envelope.layout} message does not list {self.signer} among its signers"
+            )
+        parsed = siws.parse(_utf8(envelope.body, "the off-chain message's SIWS body"))
+        siws.check(parsed, self.signer, **claims)
+        details = {
+            "siws": parsed.to_json(),
+            "siws_framing": envelope.layout,
+            "offchain": envelope.describe(),
+            "message_form": "serialized",
+        }
+        return Match(SIWS, self.signer, details)
+
     def _siws_match(
         self, message: bytes, framing: str, claims: dict[str, Any], details: dict[str, Any]
     ) -> Match:
         try:
             parsed = siws.parse(message.decode("utf-8"))
-        except (BadInputError, UnicodeDecodeError):
+        except UnicodeDecodeError:
             return Match(framing, self.signer, details)
+        except BadInputError as exc:
+            # Signed, but not a sign-in by the reference's reading: no claim is checked.
+            return Match(framing, self.signer, {**details, "not_sign_in": exc.message})
         siws.check(parsed, self.signer, **claims)
         return Match(
             SIWS, self.signer, {"siws": parsed.to_json(), "siws_framing": framing, **details}
@@ -409,9 +480,12 @@ class SolanaRequest(NamedTuple):
         )
 
 
-def effective_scheme(scheme: str, domain: str | None, nonce: str | None) -> str:
-    """``auto`` with an expected domain or nonce means SIWS (nothing else carries them)."""
-    if scheme == AUTO and (domain is not None or nonce is not None):
+def effective_scheme(
+    scheme: str, domain: str | None, nonce: str | None, chain_id: str | None = None
+) -> str:
+    """``auto`` with an expected domain, nonce or chain id means SIWS (nothing else
+    carries them)."""
+    if scheme == AUTO and (domain is not None or nonce is not None or chain_id is not None):
         return SIWS
     return scheme
 
@@ -442,6 +516,11 @@ def parse_eth_signature_text(text: str, *, name: str = "--signature") -> tuple[b
     ``{"result": "0x…"}`` (also ``{"data": {"result": …}}``, as Link posts it).
     """
     value = text.strip()
+    if len(value) == 132 and value[:2] == "0x":  # the usual 65-byte 0x-hex: one step
+        try:
+            return bytes.fromhex(value[2:]), "hex", "argument"
+        except ValueError:
+            pass  # the general path names what is wrong
     source = "argument"
     if value.startswith("{"):
         value, source = _from_link_json(value, name), "link-result-json"
@@ -479,15 +558,21 @@ def _from_link_json(value: str, name: str) -> str:
 
 
 class EthereumRequest(NamedTuple):
-    """An EIP-191 ``personal_sign`` signature to check (``address`` None: recover only)."""
+    """An EIP-191 ``personal_sign`` signature to check (``address`` None: recover only).
+
+    ``signature`` is None for a contract wallet's signature (ERC-6492-wrapped, or not 65
+    or 64 bytes): ``contract_signature`` holds it, and only an RPC could judge it.
+    """
 
     address: bytes | None
-    signature: "EthSignature"
+    signature: "EthSignature | None"
     message: bytes
     signature_encoding: str
     message_encoding: str
     signature_source: str = "argument"
     alternatives: tuple[Alternative, ...] = ()
+    contract_signature: bytes = b""
+    contract_form: str = ""
 
     @classmethod
     def parse(
@@ -505,14 +590,23 @@ class EthereumRequest(NamedTuple):
 
         raw_address = None if address is None else eth.parse_address(address.strip(), name=names[0])
         raw, encoding, source = parse_eth_signature_text(signature, name=names[1])
-        try:
-            parsed = eth.EthSignature.from_bytes(raw)
-        except BadInputError as exc:
-            raise BadInputError(f"{names[1]}: {exc.message}", hint=exc.hint) from None
-        return cls(raw_address, parsed, message, encoding, message_encoding, source, alternatives)
+        contract_ok = raw_address is not None
+        parsed, form = eth.read_signature(raw, contract_ok=contract_ok, name=names[1])
+        contract = (raw, form) if parsed is None else (b"", "")
+        return cls(
+            raw_address,
+            parsed,
+            message,
+            encoding,
+            message_encoding,
+            source,
+            alternatives,
+            *contract,
+        )
 
     def _details(self) -> dict[str, Any]:
-        details: dict[str, Any] = {"signature_form": self.signature.form}
+        form = self.contract_form if self.signature is None else self.signature.form
+        details: dict[str, Any] = {"signature_form": form}
         if self.signature_source != "argument":
             details["signature_source"] = self.signature_source
         return details
@@ -521,11 +615,9 @@ class EthereumRequest(NamedTuple):
         """Check the signature against ``address`` (or recover the signer when it is None)."""
         from walletsign_cli.core import eth
 
-        if self.signature.high_s and not allow_high_s:
-            raise InvalidSignatureError(
-                "signature has a high s value (malleable: wallets never produce it)",
-                hint="pass --allow-high-s to accept it as plain ecrecover does",
-            )
+        if self.signature is None:
+            raise contract_wallet_error(self.contract_form, self.claimed_signer)
+        eth.require_low_s(self.signature, allow_high_s=allow_high_s)
         recovered = eth.recover_personal_sign(self.message, self.signature, allow_high_s=True)
         signer = eth.to_checksum_address(recovered)
         details = self._details()
@@ -542,6 +634,7 @@ class EthereumRequest(NamedTuple):
     def _hint(self) -> str:
         from walletsign_cli.core import eth
 
+        assert self.signature is not None  # noqa: S101 - verify() checked it
         for alternative in self.alternatives:
             try:
                 signer = eth.recover_personal_sign(
@@ -553,7 +646,8 @@ class EthereumRequest(NamedTuple):
                 return alternative.hint
         return (
             "personal_sign signs the exact message bytes: check --message vs --message-hex; "
-            "a hash or EIP-712 typed data is a different scheme"
+            "a hash or EIP-712 typed data is a different scheme; "
+            "a contract wallet (ERC-1271) can only be checked with an RPC"
         )
 
     @property
@@ -575,8 +669,8 @@ class EthereumRequest(NamedTuple):
             details=match.details,
         )
 
-    def failed(self, error: InvalidSignatureError) -> Verdict:
-        """The verdict for a signature that did not verify."""
+    def failed(self, error: InvalidSignatureError | UndeterminedSignatureError) -> Verdict:
+        """The verdict for a signature that did not verify (or that only a contract can judge)."""
         return Verdict(
             False,
             ETHEREUM,
@@ -587,4 +681,15 @@ class EthereumRequest(NamedTuple):
             reason=error.message,
             hint=error.hint,
             details=self._details(),
+            undetermined=isinstance(error, UndeterminedSignatureError),
         )
+
+
+def contract_wallet_error(form: str, signer: str | None) -> UndeterminedSignatureError:
+    """The undetermined verdict's error: a contract wallet's signature, and no RPC here."""
+    who = f" by {signer}" if signer else ""
+    return UndeterminedSignatureError(
+        f"{NEEDS_RPC}: a {form} signature{who} is a smart-contract wallet's",
+        hint="only the contract's isValidSignature (ERC-1271), through an ERC-6492 validator "
+        "when not deployed, can judge it; walletsign makes no network calls",
+    )

@@ -4,7 +4,9 @@
 with a verdict; ``connect-url``, ``sign-url`` and ``disconnect-url`` show a request's
 parameters and payload the same way. Pure functions of a
 :class:`~walletsign_cli.protocols.dapp.result.RedirectResult` (or a request): every value is
-a printable ``str``, long opaque values shortened.
+a ``str``, long opaque values shortened. Text from the wallet is left as it came: the output
+layer (``cli.output.shown``) escapes unsafe characters in every line and table it writes, and
+says so once.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from walletsign_cli.errors import BadInputError
 from walletsign_cli.protocols import deeplink
 from walletsign_cli.protocols.dapp.result import RedirectResult
 from walletsign_cli.protocols.state import PendingRequest
-from walletsign_cli.text import Tone, abbreviate, aligned, printable, shown_message
+from walletsign_cli.text import Tone, abbreviate, aligned, shown_message
 
 Rows = list[tuple[str, str]]
 Tables = list[tuple[str, Rows]]
@@ -90,13 +92,12 @@ def answer_notes(result: RedirectResult) -> list[str]:
 def summary_rows(result: RedirectResult) -> Rows:
     """Status, method, wallet, session and verdict (or the wallet's error)."""
     if result.status == "rejected":
-        rows = [
+        return [
             ("status", "rejected"),
             ("error_code", str(result.error_code)),
             ("error_name", str(result.error_name)),
             ("error_message", str(result.error_message)),
         ]
-        return [(name, printable(value)) for name, value in rows]
     rows = [("status", "approved"), ("method", str(result.method or "unknown"))]
     if result.wallet:
         rows.append(("wallet", result.wallet))
@@ -105,7 +106,7 @@ def summary_rows(result: RedirectResult) -> Rows:
     if result.method != deeplink.CONNECT:
         verified = {True: "true", False: "false", None: "not checked"}[result.verified]
         rows.append(("verified", verified))
-    return [(name, printable(value)) for name, value in rows]
+    return rows
 
 
 def payload_rows(result: RedirectResult) -> Rows:
@@ -122,7 +123,7 @@ def payload_rows(result: RedirectResult) -> Rows:
             "signed by public_key" if token["signed_by_public_key"] else "NOT signed by public_key"
         )
         rows.append(("session_token", f"{signed}: {json.dumps(token['data'], ensure_ascii=False)}"))
-    return [(name, printable(value)) for name, value in rows]
+    return rows
 
 
 def request_rows(request: PendingRequest | None) -> Rows:
