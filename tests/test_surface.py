@@ -452,3 +452,11 @@ def test_a_bad_value_creates_no_keystore(run: Any, keystore_path: Path) -> None:
                  "--send-options", '{"x":1}')  # fmt: skip
     assert result.exit_code == 3 and "unknown key 'x'" in result.stderr
     assert not keystore_path.parent.exists() or not any(keystore_path.parent.iterdir())
+
+
+def test_a_decoded_link_cannot_drive_the_terminal(run: Any) -> None:
+    url = "https://phantom.app/ul/browse/https%3A%2F%2Fa.example%2F%1B%5B2J?ref=x%3A%2F%2F%E2%80%AE"
+    for result in (run("decode-redirect", url), run("simulate", url)):
+        assert result.exit_code == 0, result.stderr
+        assert "\x1b" not in result.stdout + result.stderr
+        assert "\u202e" not in result.stdout + result.stderr

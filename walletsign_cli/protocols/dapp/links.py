@@ -26,7 +26,6 @@ from walletsign_cli.core import base58
 from walletsign_cli.errors import BadInputError
 from walletsign_cli.limits import MAX_URL_CHARS, check_size
 from walletsign_cli.protocols import deeplink
-from walletsign_cli.text import printable
 
 BROWSE = "browse"
 FUNGIBLE = "fungible"
@@ -281,11 +280,12 @@ def decoded(link: Link) -> dict[str, Any]:
 
 
 def link_rows(link: Link) -> list[tuple[str, str]]:
-    """``method``, ``wallet``, the decoded parameters and what the wallet opens, printable."""
+    """``method``, ``wallet``, the decoded parameters and what the wallet opens (escaped
+    where they are printed, in ``cli.output``)."""
     rows = [("method", link.method), ("wallet", link.wallet or "unknown")]
     rows += [(name, value or "(empty: SOL)") for name, value in link.params]
     rows.append(("opens", link.opens))
-    return [(name, printable(value)) for name, value in rows]
+    return rows
 
 
 def link_notes(link: Link) -> list[str]:

@@ -60,7 +60,7 @@ def message_rows(raw: bytes, display: str | None) -> Rows:
 def answer_lines(result: RedirectResult) -> list[str]:
     """The ``name  value`` lines of an answer (what a pipe gets without ``--json``)."""
     options = result.request.send_options if result.request is not None else None
-    extra = [("send_options", printable(options))] if options is not None else []
+    extra = [("send_options", options)] if options is not None else []
     return aligned(summary_rows(result) + payload_rows(result) + extra)
 
 
@@ -138,7 +138,7 @@ def request_rows(request: PendingRequest | None) -> Rows:
     if request.transactions is not None:
         rows.append(("transactions", str(len(request.transactions))))
     if request.send_options is not None:
-        rows.append(("sendOptions", printable(request.send_options)))
+        rows.append(("sendOptions", request.send_options))
     extra = (
         ("app_url", request.app_url),
         ("cluster", request.cluster),
