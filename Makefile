@@ -10,12 +10,18 @@ STAMP  := $(VENV)/.installed
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+INSTALL_LOG := $(VENV)/install.log
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
+$(BIN)/python:
+	@$(PYTHON) -m venv $(VENV)
+
+# pip's --quiet does not silence the build backend (setuptools prints an "editable
+# installation" warning box): the install's output goes to a log, shown only if it fails.
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@echo "setting up $(VENV) (once; its log: $(INSTALL_LOG))" >&2
+	@{ $(PIP) --upgrade pip && $(PIP) -e '.[dev]'; } >$(INSTALL_LOG) 2>&1 || \
+		{ cat $(INSTALL_LOG) >&2; echo "make: installing into $(VENV) failed" >&2; exit 1; }
 	@touch $(STAMP)
 
 .PHONY: venv
@@ -48,7 +54,7 @@ fmt: $(STAMP) ## format and auto-fix
 
 .PHONY: demo
 demo: $(STAMP) ## run a whole deeplink exchange against the simulated wallet
-	$(BIN)/python -m walletsign_cli.demo
+	@$(BIN)/python -m walletsign_cli.demo
 
 .PHONY: bench
 bench: $(STAMP) ## print speed ratios measured in one run

@@ -293,6 +293,7 @@ def mutated_url(draw: st.DrawFn, seeds: list[str]) -> str:
         elif action == "replace":
             params[i] = [name, draw(TEXT)]
         else:
+            # A value holding NON_UTF8's lone surrogates is quoted as the raw bytes they stand for.
             quoted = quote(value, safe="", errors="surrogateescape")
             params[i] = [name, draw(st.sampled_from([quoted, "%" + value]))]
     sep = draw(st.sampled_from(["?", "?", "#", "&", "?x=1&"]))

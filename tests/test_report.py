@@ -122,12 +122,18 @@ def test_a_verified_signature_reads_good(wallet: Wallet, connected: Document) ->
     assert request["display"] == "utf8 (18 bytes)"
     assert request["redirect_link"] == SIGN_REDIRECT
     lines = report.answer_lines(result)
-    assert lines[0] == "status        approved"
-    assert any(line.startswith("signature     ") for line in lines)
+    assert lines[0] == "status          approved"
+    assert any(line.startswith("signature       ") for line in lines)
+    assert lines[-1].startswith("verify_command  walletsign verify --public-key ")
+    recheck = dict(report.recheck_rows(result))
+    assert recheck["public_key"] == result.public_key
+    assert recheck["message"] == "Sign in to Example"
+    assert recheck["message_hex"] == b"Sign in to Example".hex()
     titles = [title for title, _ in report.answer_tables(result)]
     assert titles == [
         "answer",
         "decrypted payload",
+        "to verify it again",
         "the request it answers",
         "redirect parameters",
     ]
@@ -234,7 +240,7 @@ def test_immutable_takes_none_of_the_deeplink_options() -> None:
             {"transactions": ("t",), "message": "m"},
             "--transaction cannot be combined with --message",
         ),
-        ({}, "give exactly one of --message, --message-hex, --message-file"),
+        ({}, "give exactly one of --message, --message-hex, --message-b58, --message-file"),
         ({"message": "m", "message_hex": "00"}, "give exactly one of"),
         ({"message": "m", "send": True}, "--send takes exactly one --transaction"),
         ({"transactions": ("a", "b"), "send": True}, "--send takes exactly one --transaction"),

@@ -79,18 +79,23 @@ class Screen:
 
 
 def on_terminal(
-    *args: str, stdout: IO[bytes] | None = None, env: dict[str, str] | None = None
+    *args: str,
+    stdout: IO[bytes] | None = None,
+    env: dict[str, str] | None = None,
+    columns: int = 100,
 ) -> Screen:
-    """Run ``walletsign ARGS`` with stdin, stderr (and stdout unless given) on a new pty."""
+    """Run ``walletsign ARGS`` with stdin, stderr (and stdout unless given) on a new pty of
+    ``columns`` columns."""
     master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 100, 0, 0))
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    env = {"COLUMNS": str(columns), **(env or {})}
     try:
         proc = subprocess.Popen(
             [str(EXE), *args],
             stdin=slave,
             stdout=stdout if stdout is not None else slave,
             stderr=slave,
-            env=_env(**(env or {})),
+            env=_env(**env),
             close_fds=True,
         )
     finally:
@@ -317,3 +322,21 @@ def test_batch_progress_on_a_terminal_only(tmp_path: Path) -> None:
     assert "verifying" not in result.stderr
     assert "\x1b" not in result.stderr
     assert result.stderr.strip().endswith("20000 lines: 20000 valid, 0 invalid, 0 malformed")
+
+
+@pytest.mark.parametrize("columns", [60, 100])
+def test_long_values_are_never_wrapped_on_a_terminal(connected: None, columns: int) -> None:
+    # A signature copied from the table must be the signature: never folded over lines by
+    # the table; in a narrow terminal it stands alone on its own line instead.
+    _sign_request(MESSAGE)
+    answer = PHANTOM["sign_message_utf8"]
+    signature = answer["answer_data"]["signature"]
+    screen = on_terminal("decode-redirect", answer["answer_url"], columns=columns)
+    assert screen.exit_code == 0, screen.text
+    lines = screen.plain.splitlines()
+    whole = [line for line in lines if signature in line]
+    assert whole, screen.plain
+    if columns == 60:
+        assert signature in [line.strip() for line in lines]  # alone on its line
+    # No line holds a piece of it without the rest.
+    assert not [line for line in lines if signature[:20] in line and signature not in line]

@@ -102,9 +102,12 @@ def save_key(store: Keystore, name: str, keypair: X25519KeyPair, *, force: bool)
     with store.transaction() as txn:
         doc = txn.document
         if name in doc.keys and not force:
+            # SPEC.md fixes exit 5 for this refusal (keygen: "without --force (exit 5)"), so
+            # the error stays a keystore one; the hint says both ways out.
             raise KeystoreError(
                 f"a dapp key named {name!r} already exists in {store.path}",
-                hint="pass --force to replace it (the sessions made with it stop working)",
+                hint=f"choose another --name to keep it, or pass --force to replace it "
+                f"(sessions made with {name!r} then stop working)",
             )
         stale = sorted(
             session_name for session_name, entry in doc.sessions.items() if entry.dapp_key == name

@@ -10,6 +10,7 @@ the resolved value instead of scanning argv. Nothing below ``cli/`` looks at cli
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -69,10 +70,7 @@ class Environment:
     @property
     def keystore_path(self) -> Path:
         """``--keystore`` > ``$WALLETSIGN_KEYSTORE`` > the user data dir."""
-        # The keystore (and the typed document and sealing under it) is imported only by
-        # the commands that open it: --version and verify never pay for it.
-        from walletsign_cli.keystore import locate
-
+        locate, _ = _keystore_api()
         return locate(self.keystore_option)
 
     @property
@@ -82,9 +80,8 @@ class Environment:
 
     def keystore(self) -> Keystore:
         """The keystore these options point at, with the passphrase and lock timeout given."""
-        from walletsign_cli.keystore import Keystore
-
-        return Keystore(
+        _, keystore = _keystore_api()
+        return keystore(
             self.keystore_path, passphrase=self.passphrase(), lock_timeout=lock_timeout()
         )
 
@@ -109,3 +106,12 @@ pass_env = click.make_pass_decorator(Environment)
 def current_env(ctx: click.Context | None) -> Environment | None:
     """The environment of ``ctx`` (for option callbacks and completion, which get a ctx)."""
     return ctx.find_object(Environment) if ctx is not None else None
+
+
+def _keystore_api() -> tuple[Callable[[str | None], Path], type[Keystore]]:
+    """:func:`walletsign_cli.keystore.locate` and :class:`~walletsign_cli.keystore.Keystore`,
+    imported only by the commands that open the keystore (with the typed document and sealing
+    under it): --version and verify never pay for it."""
+    from walletsign_cli.keystore import Keystore, locate
+
+    return locate, Keystore

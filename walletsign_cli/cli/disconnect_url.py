@@ -7,6 +7,7 @@ import click
 from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.output import json_option
+from walletsign_cli.cli.qr import QR_OPTIONS, qr_options
 from walletsign_cli.cli.session import send_request, session_option
 from walletsign_cli.protocols import dapp, deeplink
 
@@ -15,7 +16,7 @@ from walletsign_cli.protocols import dapp, deeplink
     cls=HelpCommand,
     help_groups={
         "Request": ["--redirect-link", "--session", "--wallet", "--base-url"],
-        "Output": ["--qr", "--qr-file", "--json"],
+        "Output": [*QR_OPTIONS, "--json"],
     },
 )
 @click.option(
@@ -28,8 +29,7 @@ from walletsign_cli.protocols import dapp, deeplink
     help="The wallet [default: the session's].",
 )
 @click.option("--base-url", metavar="URL", help="Another deeplink base, e.g. phantom://v1/.")
-@click.option("--qr", is_flag=True, help="Draw a QR code of the URL on stderr.")
-@click.option("--qr-file", metavar="PATH", help="Write a QR code of the URL to PATH (.svg, .png).")
+@qr_options
 @json_option
 @pass_env
 def command(
@@ -39,6 +39,7 @@ def command(
     wallet: str | None,
     base_url: str | None,
     qr: bool,
+    qr_invert: bool,
     qr_file: str | None,
     as_json: bool,
 ) -> None:

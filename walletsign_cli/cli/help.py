@@ -78,10 +78,13 @@ class HelpCommand(click.Command):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         """Parse as click does; when the parser itself fails (an unknown option, a missing
         value), first read ``--json`` with this command's own options, so that the usage
-        error honours it (``--message --json`` is still a message, never the flag)."""
+        error honours it (``--message --json`` is still a message, never the flag). The
+        error keeps this command's context, so its hint can give the command's usage."""
         try:
             return super().parse_args(ctx, list(args))
-        except click.UsageError:
+        except click.UsageError as exc:
+            if exc.ctx is None:
+                exc.ctx = ctx
             _resolve_json_leniently(self, ctx, args)
             raise
 

@@ -26,12 +26,15 @@ from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.output import emit, emit_json_line, json_option, note, warn
 from walletsign_cli.cli.redirect_report import report
+from walletsign_cli.cli.root import report_error
 from walletsign_cli.cli.session import decode_answer
+from walletsign_cli.errors import WalletsignError
 from walletsign_cli.listener import (
     DEFAULT_HOST,
     DEFAULT_PATH,
     DEFAULT_TIMEOUT,
     Listener,
+    ListenTimeoutError,
     ParameterNames,
     exposure_warnings,
 )
@@ -119,10 +122,10 @@ def finish(
     help="Host to show in the printed link (default: --host), e.g. the LAN IP with 0.0.0.0.",
 )
 @click.option(
-    "--once",
-    is_flag=True,
+    "--once/--keep-listening",
     default=True,
-    help="Stop after the first answer (the default and only mode).",
+    help="Stop after the first answer (the default), or decode every answer until "
+    "--timeout passes without one or Ctrl-C; the exit code is then the highest of the answers'.",
 )
 @click.option(
     "--timeout",
@@ -167,11 +170,13 @@ def command(
     redirect over HTTP, answers the phone with a short page, and decodes the answer exactly
     as decode-redirect does: same output, --json and exit code; a connect answer saves the
     session. Binds 127.0.0.1 on an unguessable path; a real phone needs --host with an
-    address it can reach on the same network.
+    address it can reach on the same network. --keep-listening serves the same link for
+    several answers (each waits up to --timeout), printing each as it arrives.
 
     \b
     Examples:
       walletsign listen --port 8765
+      walletsign listen --port 8765 --keep-listening --timeout 300
       walletsign connect-url --wallet phantom --app-url https://example.com \\
           --redirect-link http://127.0.0.1:8765/TOKEN/cb --qr
       walletsign listen --host 192.168.1.20 --timeout 600 --json
@@ -188,6 +193,38 @@ def command(
         )
         url = listener.wait_for_answer(option="--timeout")
         note("received an answer")
-        code = finish(env, url, listener=listener, key=key, session=session, no_save=no_save)
+        if once:
+            code = finish(env, url, listener=listener, key=key, session=session, no_save=no_save)
+        else:
+            code = keep_listening(env, listener, url, key=key, session=session, no_save=no_save)
     if code:
         click.get_current_context().exit(code)
+
+
+def keep_listening(
+    env: Environment,
+    listener: Listener,
+    url: str,
+    *,
+    key: str | None,
+    session: str | None,
+    no_save: bool,
+) -> int:
+    """``listen --keep-listening``: decode ``url`` (the first answer) and every answer after it
+    as :func:`finish` does, an answer that fails printed as its error and the waiting going on,
+    until ``--timeout`` passes without a new answer. Returns the highest exit code."""
+    highest = 0
+    answers = 0
+    while True:
+        answers += 1
+        try:
+            code = finish(env, url, listener=listener, key=key, session=session, no_save=no_save)
+        except WalletsignError as exc:
+            code = report_error(env, exc)
+        highest = max(highest, code)
+        try:
+            url = listener.wait()
+        except ListenTimeoutError:
+            note(f"no further answer within {listener.timeout:g} s: stopping after {answers}")
+            return highest
+        note("received an answer")

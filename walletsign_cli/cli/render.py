@@ -87,31 +87,34 @@ def show_tables(
     """Two-column tables on stderr (then a coloured verdict), only when stderr is a terminal."""
     if not stderr_is_terminal() or not (tables or verdict):
         return
-    from rich.table import Table
     from rich.text import Text
 
     console = stderr_console(env)
     for title, rows in tables:
-        if not rows:
-            continue
-        console.print()
-        table = Table(
-            title=Text(shown(title), style="bold"),
-            title_justify="left",
-            box=None,
-            show_header=False,
-            padding=(0, 0, 0, 2),
-        )
-        table.add_column("name", style="cyan", no_wrap=True)
-        table.add_column("value", overflow="fold")
-        for name, value in rows:
-            table.add_row(Text(shown(name)), Text(shown(value)))
-        console.print(table)
+        if rows:
+            console.print()
+            _print_table(console, title, rows, Text)
     if verdict is not None:
         tone, text = verdict
         mark, style = _TONES[tone]
         console.print()
         console.print(Text(f"{mark} {shown(text)}", style=style))
+
+
+def _print_table(console: Any, title: str, rows: Rows, text_type: Any) -> None:
+    """One two-column table whose values are never wrapped, cut or padded, so a value copied
+    from the terminal is the value: a row too wide for the terminal gets its name on one
+    line and its value alone on the next, from the first column."""
+    named = [(shown(name), shown(value)) for name, value in rows]
+    width = max(len(name) for name, _ in named)
+    console.print(text_type(shown(title), style="bold"))
+    for name, value in named:
+        if 2 + width + 2 + len(value) <= console.width and "\n" not in value:
+            line = text_type.assemble(("  " + name.ljust(width), "cyan"), "  ", value)
+            console.print(line, soft_wrap=True, crop=False)
+        else:
+            console.print(text_type("  " + name, style="cyan"))
+            console.print(text_type(value), soft_wrap=True, crop=False)
 
 
 # -- QR codes --------------------------------------------------------------------------------

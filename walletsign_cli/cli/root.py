@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import io
 import os
 import sys
 from collections.abc import Sequence
@@ -14,7 +13,7 @@ import click
 
 from walletsign_cli import __version__
 from walletsign_cli.cli.context import Environment
-from walletsign_cli.cli.output import begin_run, error, shown
+from walletsign_cli.cli.output import begin_run, error
 from walletsign_cli.core.encoding import to_json
 from walletsign_cli.errors import ExitCode, WalletsignError, error_document, internal_message
 
@@ -147,12 +146,28 @@ def _param_message(exc: click.BadParameter) -> str:
 
 
 def _usage_error(env: Environment, exc: click.UsageError) -> int:
+    """Exit 2. Without ``--json``: the one-line ``walletsign: error: ...`` every error uses,
+    with the command's usage (and where its ``--help`` is) as the hint."""
     if env.as_json:
         return _fail(env, ExitCode.USAGE, "usage", exc.format_message(), None)
-    shown_usage = io.StringIO()  # click quotes the unknown word of the command line
-    exc.show(file=shown_usage)
-    click.echo(shown(shown_usage.getvalue(), block=True), err=True, nl=False)
-    return ExitCode.USAGE
+    return _fail(env, ExitCode.USAGE, "usage", exc.format_message(), usage_hint(exc.ctx))
+
+
+def usage_hint(ctx: click.Context | None) -> str | None:
+    """``usage: walletsign verify [OPTIONS]; see walletsign verify --help`` (None without a
+    command context)."""
+    if ctx is None:
+        return None
+    usage = " ".join(ctx.get_usage().split())
+    if usage.lower().startswith("usage:"):
+        usage = usage[len("usage:") :].strip()
+    return f"usage: {usage}; see {ctx.command_path} --help"
+
+
+def report_error(env: Environment, exc: WalletsignError) -> int:
+    """Print ``exc`` as a failed command would (one error line and a hint, or the ``--json``
+    error document) and return its exit code, for a command that goes on after it."""
+    return _fail(env, exc.exit_code, exc.error_type, exc.message, exc.hint)
 
 
 def _fail(env: Environment, code: int, kind: str, message: str, hint: str | None) -> int:

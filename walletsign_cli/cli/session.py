@@ -9,9 +9,10 @@ from typing import Any
 import click
 
 from walletsign_cli import api
+from walletsign_cli.cli import render
 from walletsign_cli.cli.completion import complete_sessions
 from walletsign_cli.cli.context import Environment
-from walletsign_cli.cli.render import QrBeforeSave, present_request
+from walletsign_cli.cli.qr import QrBeforeSave
 from walletsign_cli.protocols import dapp, deeplink
 from walletsign_cli.protocols.dapp.report import request_tables
 
@@ -35,10 +36,11 @@ def send_request(
 ) -> dapp.RequestPlan:
     """Build the request in one keystore transaction (written with the QR file first, so
     an unwritable ``--qr-file`` changes nothing), then print it. ``given`` is the command's
-    parameters: ``session_name``, ``wallet``, ``base_url``, ``qr`` and ``qr_file``."""
+    parameters: ``session_name``, ``wallet``, ``base_url``, ``qr``, ``qr_file`` and
+    ``qr_invert``."""
     base_url = given["base_url"]
     dapp.check_request_options(redirect_link, base_url)
-    qr_code = QrBeforeSave(given["qr"], given["qr_file"])
+    qr_code = QrBeforeSave.of(given)
     plan = api.request_url(
         env.keystore(),
         content,
@@ -48,7 +50,11 @@ def send_request(
         redirect_link=redirect_link,
         before_save=qr_code,
     )
-    present_request(env, plan, tables=request_tables(plan.request, shown), qr_code=qr_code)
+    # The QR code is cli.qr's (it is not drawn on a terminal too narrow for it), so the
+    # request is presented without render's own.
+    no_qr = render.QrBeforeSave(False, None)
+    render.present_request(env, plan, tables=request_tables(plan.request, shown), qr_code=no_qr)
+    qr_code.show()
     return plan
 
 

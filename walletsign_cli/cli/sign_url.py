@@ -22,6 +22,7 @@ from walletsign_cli.cli.listen_flow import (
     start_listener,
 )
 from walletsign_cli.cli.output import json_option
+from walletsign_cli.cli.qr import QR_OPTIONS, qr_options
 from walletsign_cli.cli.session import send_request, session_option
 from walletsign_cli.limits import MAX_MESSAGE_BYTES
 from walletsign_cli.protocols import dapp, deeplink
@@ -31,11 +32,11 @@ from walletsign_cli.protocols.dapp import options
 @click.command(
     cls=HelpCommand,
     help_groups={
-        "Message": ["--message", "--message-hex", "--message-file", "--display"],
+        "Message": ["--message", "--message-hex", "--message-b58", "--message-file", "--display"],
         "Transactions": ["--transaction", "--send", "--send-options"],
         "Request": ["--redirect-link", "--session", "--wallet", "--base-url"],
         "Immutable X Link (--wallet immutable)": ["--description", "--env"],
-        "Output": ["--qr", "--qr-file", "--json"],
+        "Output": [*QR_OPTIONS, "--json"],
         LISTEN_HELP_GROUP: LISTEN_OPTIONS,
     },
 )
@@ -46,6 +47,7 @@ from walletsign_cli.protocols.dapp import options
 )
 @click.option("--message", metavar="TEXT", help="The message to sign, as UTF-8 text.")
 @click.option("--message-hex", metavar="HEX", help="The message bytes in hex.")
+@click.option("--message-b58", metavar="B58", help="The message bytes in base58.")
 @click.option(
     "--message-file", metavar="PATH|-", help="The message bytes from a file ('-': stdin)."
 )
@@ -83,8 +85,7 @@ from walletsign_cli.protocols.dapp import options
     type=click.Choice(["mainnet", "sandbox"]),
     help="With --wallet immutable: the Link environment [default: mainnet].",
 )
-@click.option("--qr", is_flag=True, help="Draw a QR code of the URL on stderr.")
-@click.option("--qr-file", metavar="PATH", help="Write a QR code of the URL to PATH (.svg, .png).")
+@qr_options
 @listen_options
 @json_option
 @pass_env
@@ -93,6 +94,7 @@ def command(
     redirect_link: str | None,
     message: str | None,
     message_hex: str | None,
+    message_b58: str | None,
     message_file: str | None,
     display: str | None,
     session_name: str | None,
@@ -104,6 +106,7 @@ def command(
     description: str | None,
     link_env: str | None,
     qr: bool,
+    qr_invert: bool,
     qr_file: str | None,
     listen: bool,
     listen_host: str,
@@ -123,6 +126,7 @@ def command(
     Examples:
       walletsign sign-url --redirect-link myapp://onSignMessage --message 'Sign in to Example'
       walletsign sign-url --redirect-link myapp://onSign --message-hex 00ff10 --display hex
+      walletsign sign-url --redirect-link myapp://onSign --message-b58 3yZe7d
       walletsign sign-url --redirect-link myapp://onSignTx --transaction 4hXTCk... --qr
       walletsign sign-url --redirect-link myapp://onSent --transaction 4hXTCk... --send \
           --send-options '{"skipPreflight":false,"maxRetries":3}'
@@ -135,7 +139,14 @@ def command(
         sign_immutable(message=message, description=description, env=env_name, as_json=as_json)
         return
     options.check_content_options(
-        message, message_hex, message_file, display, transactions, send, send_options
+        message,
+        message_hex,
+        message_file,
+        display,
+        transactions,
+        send,
+        message_b58,
+        send_options=send_options,
     )
     listener, redirect_link = start_listener()
     dapp.check_request_options(redirect_link, base_url)
@@ -143,7 +154,14 @@ def command(
     if message_file is not None:
         file_bytes = read_file_bytes(message_file, MAX_MESSAGE_BYTES, "--message-file")
     content, shown = options.request_content(
-        message, message_hex, file_bytes, display, transactions, send, send_options
+        message,
+        message_hex,
+        file_bytes,
+        display,
+        transactions,
+        send,
+        message_b58,
+        send_options=send_options,
     )
     plan = send_request(env, content, given, redirect_link=redirect_link, shown=shown)
     if listener is not None:

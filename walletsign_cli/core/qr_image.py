@@ -51,15 +51,32 @@ def png_bytes(matrix: list[list[bool]], *, scale: int = 8) -> bytes:
     )
 
 
-def half_block_lines(matrix: list[list[bool]]) -> list[str]:
-    """Two rows of modules per line of text (``▀▄█``), light modules lit, so the code scans
-    on a dark terminal theme."""
+QUIET_ZONE = 4
+"""The light margin, in modules, around every QR code drawn or written: the 4 modules
+ISO/IEC 18004 asks for, without which scanners may not find the code."""
+
+
+def half_block_lines(matrix: list[list[bool]], *, invert: bool = False) -> list[str]:
+    """Two rows of modules per line of text (``▀▄█``). The glyphs are drawn in the terminal's
+    text colour: by default the light modules are lit, so the code scans on a dark theme
+    (light text on a dark background); ``invert`` lights the dark modules instead, for a
+    light theme. An odd last row is paired with an unlit one (the background)."""
     lines: list[str] = []
     for top in range(0, len(matrix), 2):
-        upper = matrix[top]
-        lower = matrix[top + 1] if top + 1 < len(matrix) else [True] * len(upper)
-        chars = []
-        for a, b in zip(upper, lower, strict=True):
-            chars.append(" ▄▀█"[(not a) * 2 + (not b)])
+        upper = [dark == invert for dark in matrix[top]]
+        lower = (
+            [dark == invert for dark in matrix[top + 1]]
+            if top + 1 < len(matrix)
+            else [False] * len(upper)
+        )
+        chars = [" ▄▀█"[a * 2 + b] for a, b in zip(upper, lower, strict=True)]
         lines.append("".join(chars))
     return lines
+
+
+def too_wide(width: int, columns: int) -> str | None:
+    """Why a QR code ``width`` modules wide (one text column each) cannot be drawn in a
+    terminal ``columns`` wide (a wrapped code does not scan), or None when it fits."""
+    if width <= columns:
+        return None
+    return f"the QR code is {width} columns wide and the terminal {columns}"

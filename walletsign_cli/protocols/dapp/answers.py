@@ -307,6 +307,7 @@ def _encrypted(
         request=req,
         replay=bool(req and req.answered_at),
         warnings=replay_warning(req),
+        public_key=entry.public_key,
     )
     if checks is not None:
         _add_transaction_findings(result, checks)

@@ -15,7 +15,7 @@ from typing import Any
 from walletsign_cli.core.encoding import parse_hex
 from walletsign_cli.errors import UsageError
 from walletsign_cli.limits import MAX_MESSAGE_BYTES, check_size
-from walletsign_cli.protocols import deeplink
+from walletsign_cli.protocols import deeplink, jobs
 from walletsign_cli.protocols.dapp.report import Rows, message_rows
 from walletsign_cli.protocols.dapp.requests import (
     RequestContent,
@@ -28,6 +28,7 @@ from walletsign_cli.protocols.state import Document, check_name
 
 NOT_WITH_IMMUTABLE = {
     "message_hex": "--message-hex",
+    "message_b58": "--message-b58",
     "message_file": "--message-file",
     "transactions": "--transaction",
     "send": "--send",
@@ -37,6 +38,7 @@ NOT_WITH_IMMUTABLE = {
     "display": "--display",
     "redirect_link": "--redirect-link",
     "qr": "--qr",
+    "qr_invert": "--qr-invert",
     "qr_file": "--qr-file",
     "listen": "--listen",
 }
@@ -60,6 +62,10 @@ def wants_immutable(params: Mapping[str, Any]) -> bool:
     return True
 
 
+MESSAGE_SOURCES = "--message, --message-hex, --message-b58, --message-file"
+"""The options a signMessage request takes its bytes from (exactly one)."""
+
+
 def check_content_options(
     message: str | None,
     message_hex: str | None,
@@ -67,6 +73,7 @@ def check_content_options(
     display: str | None,
     transactions: Sequence[str],
     send: bool,
+    message_b58: str | None = None,
     send_options: str | None = None,
 ) -> None:
     """The combinations of message and transaction options a request can take."""
@@ -75,6 +82,7 @@ def check_content_options(
         for option, value in (
             ("--message", message),
             ("--message-hex", message_hex),
+            ("--message-b58", message_b58),
             ("--message-file", message_file),
         )
         if value is not None
@@ -82,9 +90,7 @@ def check_content_options(
     if transactions and sources:
         raise UsageError(f"--transaction cannot be combined with {sources[0]}")
     if not transactions and len(sources) != 1:
-        raise UsageError(
-            "give exactly one of --message, --message-hex, --message-file (or --transaction)"
-        )
+        raise UsageError(f"give exactly one of {MESSAGE_SOURCES} (or --transaction)")
     if send and len(transactions) != 1:
         raise UsageError("--send takes exactly one --transaction")
     if transactions and display is not None:
@@ -100,6 +106,7 @@ def request_content(
     display: str | None,
     transactions: Sequence[str],
     send: bool,
+    message_b58: str | None = None,
     send_options: str | None = None,
 ) -> tuple[RequestContent, Rows]:
     """What to ask the wallet to sign (options checked by :func:`check_content_options`;
@@ -113,6 +120,9 @@ def request_content(
     elif message_hex is not None:
         check_size(len(message_hex), 2 * MAX_MESSAGE_BYTES + 2, "--message-hex")
         raw = parse_hex(message_hex, "--message-hex")
+    elif message_b58 is not None:
+        # verify --message-b58's parsing, so both commands read the same text alike.
+        raw = jobs.b58_message(message_b58, name="--message-b58").data
     else:
         assert file_bytes is not None  # noqa: S101 - check_content_options wants one source
         raw = file_bytes

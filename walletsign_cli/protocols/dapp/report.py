@@ -61,7 +61,7 @@ def answer_lines(result: RedirectResult) -> list[str]:
     """The ``name  value`` lines of an answer (what a pipe gets without ``--json``)."""
     options = result.request.send_options if result.request is not None else None
     extra = [("send_options", options)] if options is not None else []
-    return aligned(summary_rows(result) + payload_rows(result) + extra)
+    return aligned(summary_rows(result) + payload_rows(result) + extra + recheck_rows(result))
 
 
 def answer_tables(result: RedirectResult) -> Tables:
@@ -71,6 +71,7 @@ def answer_tables(result: RedirectResult) -> Tables:
     return [
         (title, summary_rows(result)),
         ("decrypted payload", payload_rows(result)),
+        (RECHECK_TITLE, recheck_rows(result)),
         ("the request it answers", request_rows(result.request)),
         ("redirect parameters", params),
     ]
@@ -124,6 +125,28 @@ def payload_rows(result: RedirectResult) -> Rows:
         )
         rows.append(("session_token", f"{signed}: {json.dumps(token['data'], ensure_ascii=False)}"))
     return rows
+
+
+RECHECK_TITLE = "to verify it again"
+"""The title of a signMessage answer's :func:`recheck_rows` table."""
+
+
+def recheck_rows(result: RedirectResult) -> Rows:
+    """A signMessage answer's signer, the message it signed (text and hex) and the
+    ``walletsign verify`` command that checks it again; never shortened (they are for
+    copying). Empty for other answers."""
+    found = result.recheck()
+    if found is None:
+        return []
+    rows = [("public_key", found.public_key)]
+    if found.message is not None:
+        text = found.message_text
+        rows.append(("message", text if text is not None else "(not UTF-8 text)"))
+        rows.append(("message_hex", found.message_hex or ""))
+    command = found.verify_command()
+    if command is not None:
+        rows.append(("verify_command", command))
+    return rows  # escaped where it is printed (the output layer's one rule)
 
 
 def request_rows(request: PendingRequest | None) -> Rows:

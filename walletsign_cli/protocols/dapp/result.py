@@ -8,6 +8,7 @@ from typing import Any
 
 from walletsign_cli.errors import ExitCode
 from walletsign_cli.protocols import deeplink
+from walletsign_cli.protocols.dapp.recheck import Recheck, recheck
 from walletsign_cli.protocols.state import PendingRequest
 
 
@@ -37,6 +38,15 @@ class RedirectResult:
     notes: list[str] = field(default_factory=list)
     modified: bool | None = None  # a transaction answer's message differs from the request
     transaction_checks: list[dict[str, Any]] | None = None
+    public_key: str | None = None  # the session's account: who signs its answers
+
+    def recheck(self) -> Recheck | None:
+        """A signMessage answer's signer, message and signature as ``walletsign verify``
+        takes them (None for other answers)."""
+        if self.status != "approved" or self.method != deeplink.SIGN_MESSAGE:
+            return None
+        message = self.request.message if self.request is not None else None
+        return recheck(self.public_key, self.data.get("signature"), message)
 
     @property
     def exit_code(self) -> int:
@@ -93,9 +103,24 @@ class RedirectResult:
             options = self.send_options
             if options is not None:
                 doc["send_options"] = options
+            if self.method == deeplink.SIGN_MESSAGE:
+                doc |= _recheck_keys(self.recheck())
         if self.replay:
             doc["replay"] = True
         return doc
+
+
+def _recheck_keys(found: Recheck | None) -> dict[str, Any]:
+    """A signMessage answer's ``public_key``, ``message_text``, ``message_hex`` and
+    ``verify_command`` (null when not known: no remembered request, no signer)."""
+    if found is None:
+        return dict.fromkeys(("public_key", "message_text", "message_hex", "verify_command"))
+    return {
+        "public_key": found.public_key,
+        "message_text": found.message_text,
+        "message_hex": found.message_hex,
+        "verify_command": found.verify_command(),
+    }
 
 
 def replay_warning(entry: PendingRequest | None) -> list[str]:
