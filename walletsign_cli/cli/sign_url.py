@@ -138,31 +138,13 @@ def command(
         env_name = link_env or "mainnet"
         sign_immutable(message=message, description=description, env=env_name, as_json=as_json)
         return
-    options.check_content_options(
-        message,
-        message_hex,
-        message_file,
-        display,
-        transactions,
-        send,
-        message_b58,
-        send_options=send_options,
-    )
+    options.check_given_content(given)
     listener, redirect_link = start_listener()
     dapp.check_request_options(redirect_link, base_url)
     file_bytes = None
     if message_file is not None:
         file_bytes = read_file_bytes(message_file, MAX_MESSAGE_BYTES, "--message-file")
-    content, shown = options.request_content(
-        message,
-        message_hex,
-        file_bytes,
-        display,
-        transactions,
-        send,
-        message_b58,
-        send_options=send_options,
-    )
+    content, shown = options.given_content(given, file_bytes)
     plan = send_request(env, content, given, redirect_link=redirect_link, shown=shown)
     if listener is not None:
         await_answer(env, listener, key=None, session=plan.session.name)

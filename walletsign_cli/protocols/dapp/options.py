@@ -130,6 +130,36 @@ def request_content(
     return content, message_rows(raw, content.remembered["display"])
 
 
+def check_given_content(given: Mapping[str, Any]) -> None:
+    """:func:`check_content_options` of sign-url's parameters (by name)."""
+    check_content_options(
+        given["message"],
+        given["message_hex"],
+        given["message_file"],
+        given["display"],
+        given["transactions"],
+        given["send"],
+        given["message_b58"],
+        send_options=given["send_options"],
+    )
+
+
+def given_content(
+    given: Mapping[str, Any], file_bytes: bytes | None
+) -> tuple[RequestContent, Rows]:
+    """:func:`request_content` of sign-url's parameters (by name) and the file's bytes."""
+    return request_content(
+        given["message"],
+        given["message_hex"],
+        file_bytes,
+        given["display"],
+        given["transactions"],
+        given["send"],
+        given["message_b58"],
+        send_options=given["send_options"],
+    )
+
+
 def check_connect_options(
     wallet: str | None, base_url: str | None, cluster: str | None = None
 ) -> None:
