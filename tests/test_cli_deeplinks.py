@@ -47,7 +47,10 @@ def _import_dapp_key(run: Any) -> None:
 
 def _connected(run: Any, wallet: str = "phantom") -> None:
     _import_dapp_key(run)
-    result = run("connect-url", "--wallet", wallet, *CONNECT_ARGS, "--cluster", "devnet")
+    # Backpack documents no devnet: the vector's request is built as for an unnamed wallet.
+    base = EXCHANGES[wallet]["base_url"]
+    target = ["--base-url", base] if wallet == "backpack" else ["--wallet", wallet]
+    result = run("connect-url", *target, *CONNECT_ARGS, "--cluster", "devnet")
     assert result.exit_code == 0, result.stderr
     result = run("decode-redirect", EXCHANGES[wallet]["connect"]["answer_url"])
     assert result.exit_code == 0, result.stderr
@@ -77,7 +80,9 @@ def test_full_exchange_reproduces_the_vectors(
     exchange = EXCHANGES[wallet]
     _import_dapp_key(run)
 
-    result = run("connect-url", "--wallet", wallet, *CONNECT_ARGS, "--cluster", "devnet")
+    # Backpack documents no devnet: the vector's request is built as for an unnamed wallet.
+    target = ["--base-url", exchange["base_url"]] if wallet == "backpack" else ["--wallet", wallet]
+    result = run("connect-url", *target, *CONNECT_ARGS, "--cluster", "devnet")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == exchange["connect"]["request_url"] + "\n"
     assert result.stderr == ""

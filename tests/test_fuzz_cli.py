@@ -361,7 +361,13 @@ def test_fuzz_decode_redirect_sealed_junk(fuzz: Fuzz, plaintext: bytes) -> None:
         opt("--wallet", st.one_of(st.sampled_from(["phantom", "solflare", "backpack"]), TEXT)),
         opt("--app-url", URLS),
         opt("--redirect-link", URLS),
-        opt("--cluster", st.one_of(st.sampled_from(["devnet", "testnet"]), TEXT)),
+        opt(
+            "--cluster",
+            st.one_of(
+                st.sampled_from(["devnet", "testnet", "solana:EAQLJCV2mh23BsK2P9oYpV5CHVLDNHTxY"]),
+                TEXT,
+            ),
+        ),
         opt("--key", NAMES),
         opt("--base-url", URLS),
         JSON_FLAG,
@@ -387,6 +393,7 @@ MESSAGE_OPTIONS = st.one_of(
         MESSAGE_OPTIONS,
         st.lists(TEXT.map(lambda t: f"--transaction={t}"), max_size=3),
         flag("--send"),
+        opt("--send-options", st.one_of(st.just('{"maxRetries":3}'), TEXT)),
         opt("--display", st.one_of(st.sampled_from(["utf8", "hex"]), TEXT)),
         opt("--session", NAMES),
         opt("--wallet", st.one_of(st.sampled_from(["phantom", "immutable"]), TEXT)),
@@ -848,6 +855,58 @@ def test_deeply_nested_json_is_bad_input(fuzz: Fuzz, case: str) -> None:
     assert result.exit_code == 3
 
 
+LINK_BASES = st.sampled_from(
+    [
+        "https://phantom.app/ul/browse/",
+        "https://solflare.com/ul/v1/browse/",
+        "phantom://browse/",
+        "https://phantom.app/ul/v1/fungible",
+        "https://phantom.com/ul/v1/swap/",
+    ]
+)
+LINKS = st.tuples(
+    LINK_BASES, TEXT, st.sampled_from(["?ref=", "?token=", "?buy=", "&sell=", ""]), TEXT
+)
+
+
+@FUZZ
+@given(
+    args=combine(
+        st.one_of(TEXT, URLS).map(lambda t: [t]),
+        opt("--ref", URLS),
+        opt("--wallet", st.one_of(st.sampled_from(["phantom", "solflare", "backpack"]), TEXT)),
+        opt("--base-url", URLS),
+        JSON_FLAG,
+    )
+)
+def test_fuzz_browse_url(fuzz: Fuzz, args: list[str]) -> None:
+    fuzz("browse-url", *args)
+
+
+@FUZZ
+@given(
+    args=combine(
+        opt("--buy", TEXT),
+        opt("--sell", TEXT),
+        opt("--wallet", st.one_of(st.just("solflare"), TEXT)),
+        opt("--base-url", URLS),
+        JSON_FLAG,
+    ),
+    token=TEXT,
+)
+def test_fuzz_swap_and_fungible_url(fuzz: Fuzz, args: list[str], token: str) -> None:
+    fuzz("swap-url", *args)
+    fuzz("fungible-url", token, *[a for a in args if not a.startswith(("--buy", "--sell"))])
+
+
+@FUZZ
+@given(parts=LINKS, as_json=JSON_FLAG)
+def test_fuzz_reading_links(fuzz: Fuzz, parts: tuple[str, ...], as_json: list[str]) -> None:
+    link = "".join(parts)
+    fuzz("decode-redirect", link, *as_json)
+    fuzz("simulate", link, *as_json)
+
+
 def test_every_command_is_fuzzed() -> None:
     """A new command must get a fuzz test here (listen serves HTTP: tested on its own)."""
     fuzzed = {
@@ -865,5 +924,8 @@ def test_every_command_is_fuzzed() -> None:
         "listen",
         "typed-data",
         "simulate-eth",
+        "browse-url",
+        "fungible-url",
+        "swap-url",
     }
     assert {name for name, module in COMMANDS.items() if _module_exists(module)} <= fuzzed

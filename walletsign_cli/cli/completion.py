@@ -9,6 +9,7 @@ import click
 from click.shell_completion import CompletionItem
 
 from walletsign_cli import inventory
+from walletsign_cli.protocols import deeplink
 
 
 def _names(ctx: click.Context, section: str, incomplete: str) -> list[CompletionItem]:
@@ -36,3 +37,12 @@ def complete_wallets(
 ) -> list[CompletionItem]:
     """Names of simulated wallets."""
     return _names(ctx, "wallets", incomplete)
+
+
+def complete_clusters(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """The ``cluster`` values the chosen ``--wallet`` documents (every wallet's without one)."""
+    wallet = ctx.params.get("wallet")
+    allowed = deeplink.clusters_for(wallet if isinstance(wallet, str) else None)
+    return [CompletionItem(c) for c in allowed if c.startswith(incomplete)]

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from walletsign_cli import api
-from walletsign_cli.cli.completion import complete_keys
+from walletsign_cli.cli.completion import complete_clusters, complete_keys
 from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.listen_flow import (
@@ -47,10 +47,11 @@ from walletsign_cli.protocols.dapp.report import request_tables
 )
 @click.option(
     "--cluster",
-    type=click.Choice(deeplink.CLUSTERS),
-    default="mainnet-beta",
+    default=deeplink.DEFAULT_CLUSTER,
     show_default=True,
-    help="The Solana cluster.",
+    shell_complete=complete_clusters,
+    help="The cluster, as the wallet documents it: phantom, solflare: mainnet-beta, testnet, "
+    f"devnet; backpack: mainnet-beta, {deeplink.ECLIPSE} (Eclipse).",
 )
 @click.option(
     "--key",
@@ -59,7 +60,12 @@ from walletsign_cli.protocols.dapp.report import request_tables
     shell_complete=complete_keys,
     help="The dapp keypair (created on first use).",
 )
-@click.option("--base-url", metavar="URL", help="Another deeplink base, e.g. phantom://v1/.")
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="Another deeplink base [default: the wallet's documented one, e.g. "
+    "https://phantom.app/ul/v1/]; e.g. phantom://v1/ or https://phantom.com/ul/v1/.",
+)
 @click.option("--qr", is_flag=True, help="Draw a QR code of the URL on stderr.")
 @click.option("--qr-file", metavar="PATH", help="Write a QR code of the URL to PATH (.svg, .png).")
 @listen_options
@@ -92,11 +98,13 @@ def command(
           --redirect-link myapp://onConnect
       walletsign connect-url --wallet solflare --app-url https://example.com \\
           --redirect-link myapp://onConnect --cluster devnet --qr
+      walletsign connect-url --wallet backpack --app-url https://example.com \\
+          --redirect-link myapp://onConnect --cluster solana:EAQLJCV2mh23BsK2P9oYpV5CHVLDNHTxY
       walletsign connect-url --base-url phantom://v1/ --wallet phantom \\
           --app-url https://example.com --redirect-link myapp://onConnect --json
       walletsign connect-url --wallet phantom --app-url https://example.com --listen --qr
     """
-    check_connect_options(wallet, base_url)
+    check_connect_options(wallet, base_url, cluster)
     listener, redirect_link = start_listener()
     _build_and_show(env, click.get_current_context().params, redirect_link)
     if listener is not None:

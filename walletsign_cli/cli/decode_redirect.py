@@ -13,11 +13,14 @@ from walletsign_cli.cli.completion import complete_keys, complete_sessions
 from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.inputs import read_stdin_bytes
+from walletsign_cli.cli.link_output import report_decoded
 from walletsign_cli.cli.output import json_option
 from walletsign_cli.cli.redirect_report import report
 from walletsign_cli.cli.session import decode_answer
 from walletsign_cli.errors import BadInputError, WalletsignError
 from walletsign_cli.limits import MAX_URL_CHARS
+from walletsign_cli.protocols import deeplink
+from walletsign_cli.protocols.dapp import links
 
 
 @click.command(
@@ -49,17 +52,22 @@ def command(
     A connect answer is decrypted with the dapp key and saved as a session; any other
     answer is opened with the session whose shared secret fits, matched to the request
     sign-url remembered, and a signMessage signature is verified (exit 1 if it does not).
-    An error redirect prints the wallet's code and message (exit 4). '-' reads the URL
-    from stdin; whitespace and line breaks from a chat paste are removed.
+    An error redirect prints the wallet's code and message (exit 4). A browse, fungible or
+    swap link (which gets no answer) is shown decoded. '-' reads the URL from stdin;
+    whitespace and line breaks from a chat paste are removed.
 
     \b
     Examples:
       walletsign decode-redirect 'myapp://onConnect?phantom_encryption_public_key=...'
       pbpaste | walletsign decode-redirect - --json
       walletsign decode-redirect "$URL" --session phantom-devnet
+      walletsign decode-redirect 'https://phantom.app/ul/browse/https%3A%2F%2Fexample.com?ref=...'
     """
     if url == "-":
         url = _stdin_url()
+    if links.link_method(deeplink.clean_pasted_url(url)) is not None:
+        report_decoded(env, links.parse_link(url))
+        return
     try:
         result = decode_answer(env, url, key=key, session=session, no_save=no_save)
     except WalletsignError as exc:

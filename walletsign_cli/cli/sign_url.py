@@ -33,7 +33,7 @@ from walletsign_cli.protocols.dapp import options
     cls=HelpCommand,
     help_groups={
         "Message": ["--message", "--message-hex", "--message-b58", "--message-file", "--display"],
-        "Transactions": ["--transaction", "--send"],
+        "Transactions": ["--transaction", "--send", "--send-options"],
         "Request": ["--redirect-link", "--session", "--wallet", "--base-url"],
         "Immutable X Link (--wallet immutable)": ["--description", "--env"],
         "Output": [*QR_OPTIONS, "--json"],
@@ -67,6 +67,12 @@ from walletsign_cli.protocols.dapp import options
 )
 @click.option("--send", is_flag=True, help="With one --transaction: signAndSendTransaction.")
 @click.option(
+    "--send-options",
+    metavar="JSON",
+    help='With --send: web3.js sendOptions, e.g. \'{"skipPreflight":false,"maxRetries":3}\' '
+    "(skipPreflight, preflightCommitment, maxRetries, minContextSlot).",
+)
+@click.option(
     "--wallet",
     type=click.Choice([*deeplink.WALLET_NAMES, "immutable"]),
     help="The wallet [default: the session's].",
@@ -94,6 +100,7 @@ def command(
     session_name: str | None,
     transactions: tuple[str, ...],
     send: bool,
+    send_options: str | None,
     wallet: str | None,
     base_url: str | None,
     description: str | None,
@@ -121,6 +128,8 @@ def command(
       walletsign sign-url --redirect-link myapp://onSign --message-hex 00ff10 --display hex
       walletsign sign-url --redirect-link myapp://onSign --message-b58 3yZe7d
       walletsign sign-url --redirect-link myapp://onSignTx --transaction 4hXTCk... --qr
+      walletsign sign-url --redirect-link myapp://onSent --transaction 4hXTCk... --send \
+          --send-options '{"skipPreflight":false,"maxRetries":3}'
       walletsign sign-url --wallet immutable --message 'hello' --description 'Log in'
       walletsign sign-url --listen --message 'Sign in to Example' --qr
     """
@@ -129,17 +138,13 @@ def command(
         env_name = link_env or "mainnet"
         sign_immutable(message=message, description=description, env=env_name, as_json=as_json)
         return
-    options.check_content_options(
-        message, message_hex, message_file, display, transactions, send, message_b58
-    )
+    options.check_given_content(given)
     listener, redirect_link = start_listener()
     dapp.check_request_options(redirect_link, base_url)
     file_bytes = None
     if message_file is not None:
         file_bytes = read_file_bytes(message_file, MAX_MESSAGE_BYTES, "--message-file")
-    content, shown = options.request_content(
-        message, message_hex, file_bytes, display, transactions, send, message_b58
-    )
+    content, shown = options.given_content(given, file_bytes)
     plan = send_request(env, content, given, redirect_link=redirect_link, shown=shown)
     if listener is not None:
         await_answer(env, listener, key=None, session=plan.session.name)

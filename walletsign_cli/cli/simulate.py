@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import click
@@ -11,12 +12,14 @@ from walletsign_cli.cli.completion import complete_wallets
 from walletsign_cli.cli.context import Environment, pass_env
 from walletsign_cli.cli.help import HelpCommand
 from walletsign_cli.cli.inputs import read_text_arg
-from walletsign_cli.cli.output import emit, emit_json, json_option, note
+from walletsign_cli.cli.link_output import report_opened
+from walletsign_cli.cli.output import emit, emit_json, json_option, note, warn
 from walletsign_cli.cli.render import shown_message
 from walletsign_cli.core import base58
 from walletsign_cli.errors import BadInputError
 from walletsign_cli.limits import MAX_URL_CHARS, check_size
-from walletsign_cli.protocols import deeplink
+from walletsign_cli.protocols import deeplink, simulator
+from walletsign_cli.protocols.dapp import links
 from walletsign_cli.protocols.simulator import FAULTS, Answer
 from walletsign_cli.protocols.state import check_name
 
@@ -79,7 +82,9 @@ def command(
     connect gets a fresh wallet key and a session signed by the simulated account;
     signMessage, signTransaction, signAllTransactions and signAndSendTransaction are
     signed (nothing is ever sent to a network); disconnect forgets the dapp key. An unknown
-    dapp key, a bad session or a malformed payload gets the wallet's error redirect.
+    dapp key, a bad session or a malformed payload gets the wallet's error redirect. A
+    browse, fungible or swap link is opened: what the wallet shows goes to stdout, and
+    nothing changes (there is no answer).
 
     \b
     Examples:
@@ -89,9 +94,16 @@ def command(
       walletsign simulate --reject 4001 'https://phantom.app/ul/v1/signMessage?...'
       walletsign simulate --json --wallet-name ci-wallet "$URL"
       walletsign simulate --fault add-instruction "$SIGN_TRANSACTION_URL"
+      walletsign browse-url https://example.com --ref https://example.com --wallet phantom \\
+          | walletsign simulate -
     """
     check_options(reject, error_message, wallet_name)
     text = read_text_arg(url, MAX_URL_CHARS, "URL")
+    if links.link_method(deeplink.clean_pasted_url(text)) is not None:
+        if reject is not None or fault is not None:
+            raise click.UsageError("--reject and --fault answer requests; a link gets no answer")
+        report_opened(simulator.open_link(text, wallet=wallet), wallet_name, as_json=as_json)
+        return
     answer = api.simulate_wallet(
         env.keystore(),
         text,
@@ -144,11 +156,15 @@ def document(answer: Answer, wallet_name: str) -> dict[str, Any]:
             doc["data"] = answer.data
     if answer.sent is not None:
         doc["sent"] = answer.sent
+    if answer.send_options is not None:
+        doc["send_options"] = answer.send_options
     return doc
 
 
 def report(answer: Answer, wallet_name: str, *, as_json: bool) -> None:
     """The redirect (or the JSON document) on stdout; what was asked and done on stderr."""
+    for text in deeplink.url_warnings(answer.redirect):
+        warn(f"the redirect: {text}")
     if as_json:
         emit_json(document(answer, wallet_name))
     else:
@@ -182,6 +198,8 @@ def describe(answer: Answer, wallet_name: str) -> list[str]:
         lines.append(f"  {len(payload['transactions'])} transactions")
     elif isinstance(payload.get("transaction"), str):
         lines.append("  1 transaction")
+    if answer.send_options is not None:
+        lines.append(f"  sendOptions {json.dumps(answer.send_options, ensure_ascii=False)}")
     if answer.account is not None:
         lines.append(f"  account {answer.account}")
     if answer.status == "rejected":

@@ -35,11 +35,16 @@ METHODS = (
     SIGN_AND_SEND_TRANSACTION,
 )
 CLUSTERS = ("mainnet-beta", "testnet", "devnet")
+# Backpack's docs: leave cluster unset or mainnet-beta for Solana, this value for Eclipse.
+ECLIPSE = "solana:EAQLJCV2mh23BsK2P9oYpV5CHVLDNHTxY"
+DEFAULT_CLUSTER = "mainnet-beta"
 DISPLAYS = ("utf8", "hex")
 KEY_PARAM_SUFFIX = "_encryption_public_key"
 DAPP_KEY_PARAM = "dapp_encryption_public_key"
 
-# iOS is comfortable below this (Phantom staff, discussion #448).
+# iOS is comfortable below this: "no hard limit ... iOS may impose practical limits around
+# 2,000 characters, so keeping it under ~1,500 is generally safe" (Phantom staff,
+# github.com/phantom/docs/discussions/448). The one length figure: doctor uses it too.
 IOS_SAFE_URL_CHARS = 1_500
 
 
@@ -52,6 +57,17 @@ class Wallet:
     scheme_base: str | None
     key_param: str
     deprecated: frozenset[str] = frozenset()
+    # What the wallet's connect page documents for ``cluster`` (research §4.1, §8).
+    clusters: tuple[str, ...] = CLUSTERS
+    # Other hosts whose ``/ul/`` links the wallet opens too (read, never written by default).
+    other_hosts: tuple[str, ...] = ()
+    # The ``browse`` link's base: Phantom's has no version segment (research §4.7).
+    browse_base: str = ""
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        """Every host of the wallet's universal links, the documented one first."""
+        return (urlsplit(self.universal_base).hostname or "", *self.other_hosts)
 
 
 WALLETS: dict[str, Wallet] = {
@@ -61,12 +77,16 @@ WALLETS: dict[str, Wallet] = {
         "phantom://v1/",
         "phantom_encryption_public_key",
         deprecated=frozenset({SIGN_AND_SEND_TRANSACTION}),
+        # phantom.com is Phantom's current site; its deeplink pages still show phantom.app.
+        other_hosts=("phantom.com",),
+        browse_base="https://phantom.app/ul/browse/",
     ),
     "solflare": Wallet(
         "solflare",
         "https://solflare.com/ul/v1/",
         "solflare://ul/v1/",
         "solflare_encryption_public_key",
+        browse_base="https://solflare.com/ul/v1/browse/",
     ),
     # Backpack's docs say wallet_encryption_public_key (encryption page); the connect page
     # shows a placeholder, so reading accepts any *_encryption_public_key (uncertain, §4.1.1).
@@ -75,9 +95,46 @@ WALLETS: dict[str, Wallet] = {
         "https://backpack.app/ul/v1/",
         None,
         "wallet_encryption_public_key",
+        clusters=(DEFAULT_CLUSTER, ECLIPSE),
+        # Backpack's browse page is cited by third parties as /ul/v1/browse/ (uncertain).
+        browse_base="https://backpack.app/ul/v1/browse/",
     ),
 }
 WALLET_NAMES = tuple(WALLETS)
+ALL_CLUSTERS = tuple(dict.fromkeys(c for w in WALLETS.values() for c in w.clusters))
+
+
+def clusters_for(wallet: str | None) -> tuple[str, ...]:
+    """The ``cluster`` values ``wallet`` documents (every wallet's, for an unnamed one)."""
+    info = WALLETS.get(wallet or "")
+    return info.clusters if info is not None else ALL_CLUSTERS
+
+
+def check_cluster(cluster: str, wallet: str | None, *, option: str = "--cluster") -> str:
+    """``cluster`` if ``wallet`` documents it; else bad input (exit 3) listing what it does."""
+    allowed = clusters_for(wallet)
+    if cluster not in allowed:
+        who = f"{wallet} documents" if wallet in WALLETS else "the wallets document"
+        others = [w.name for w in WALLETS.values() if cluster in w.clusters]
+        raise BadInputError(
+            f"{option} {cluster!r} is not a cluster {who}: {', '.join(allowed)}",
+            hint=f"{cluster} is documented by {', '.join(others)} only" if others else None,
+        )
+    return cluster
+
+
+def wallet_for_host(scheme: str, host: str) -> str | None:
+    """The wallet whose custom scheme is ``scheme`` or whose universal links live on ``host``."""
+    scheme, host = scheme.lower(), host.lower()
+    for wallet in WALLETS.values():
+        if scheme == wallet.name:
+            return wallet.name
+        if scheme in ("https", "http") and any(
+            host == home or host.endswith("." + home) for home in wallet.hosts
+        ):
+            return wallet.name
+    return None
+
 
 ERROR_CODES: dict[int, str] = {
     4900: "Disconnected",
@@ -249,11 +306,12 @@ def disconnect_payload(session: str) -> dict[str, Any]:
 
 
 def url_warnings(url: str) -> list[str]:
-    """Human warnings about a URL a phone must open."""
+    """Human warnings about a URL a phone must open: its size above the safe length."""
     if len(url) > IOS_SAFE_URL_CHARS:
         return [
-            f"the URL is {len(url):,} characters; iOS may refuse links over about "
-            f"{IOS_SAFE_URL_CHARS:,} (Phantom's guidance)"
+            f"the URL is {len(url):,} characters ({len(url.encode('utf-8')):,} bytes); iOS may "
+            f"refuse links over about {IOS_SAFE_URL_CHARS:,} (Phantom's guidance, "
+            "phantom/docs discussion #448)"
         ]
     return []
 

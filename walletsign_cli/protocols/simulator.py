@@ -33,14 +33,17 @@ from walletsign_cli.errors import (
 )
 from walletsign_cli.limits import MAX_URL_CHARS, check_size
 from walletsign_cli.protocols import deeplink, paste
+from walletsign_cli.protocols.dapp import links
+from walletsign_cli.protocols.dapp.send_options import read_send_options
 from walletsign_cli.protocols.state import WalletDapp, WalletEntry
 
 CHAIN = "solana"
 # The key parameter of a wallet this simulator cannot name: Backpack's documented generic
 # name, which decode-redirect (and any tolerant dapp) reads first (§4.1.1).
 GENERIC_KEY_PARAM = "wallet_encryption_public_key"
-# Backpack's Eclipse network is a cluster value too (BP-docs connect).
-BACKPACK_CLUSTERS = (*deeplink.CLUSTERS, "solana:EAQLJCV2mh23BsK2P9oYpV5CHVLDNHTxY")
+# What the simulated Backpack accepts: its documented mainnet-beta and Eclipse (BP-docs
+# connect) and, tolerant when reading (uncertain what it refuses), the other clusters too.
+BACKPACK_CLUSTERS = deeplink.ALL_CLUSTERS
 
 INVALID_INPUT = -32000
 TRANSACTION_REJECTED = -32003
@@ -105,6 +108,7 @@ class Answer:
     state: WalletEntry | None = None
     account: str | None = None
     sent: bool | None = None
+    send_options: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -131,17 +135,10 @@ class _Refusal(Exception):
 
 
 def wallet_of(url: str) -> str | None:
-    """The wallet a deeplink is addressed to, from its host or its custom scheme."""
+    """The wallet a deeplink is addressed to, from its host (``phantom.app`` or
+    ``phantom.com`` ...) or its custom scheme (``phantom://``)."""
     parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    for wallet in deeplink.WALLETS.values():
-        if scheme == wallet.name:
-            return wallet.name
-        home = (urlsplit(wallet.universal_base).hostname or "").lower()
-        if scheme in ("https", "http") and (host == home or host.endswith("." + home)):
-            return wallet.name
-    return None
+    return deeplink.wallet_for_host(parts.scheme, parts.hostname or "")
 
 
 def key_param_for(wallet: str | None) -> str:
@@ -201,6 +198,23 @@ def parse_request(text: str, *, wallet: str | None = None) -> Request:
     return Request(
         url, method, named, key_param_for(named), redirect_link, params, tuple(duplicates)
     )
+
+
+def open_link(text: str, *, wallet: str | None = None) -> links.Link:
+    """What the wallet does with a browse, fungible or swap link: it opens a page and sends
+    no answer, so no state changes. ``wallet`` overrides the wallet read from the URL. A
+    malformed link, or a browse target that is not a web page, is bad input (exit 3)."""
+    link = links.parse_link(text)
+    if wallet is not None:
+        link = replace(link, wallet=wallet)
+    if link.method == links.BROWSE:
+        target = link.values["url"]
+        if urlsplit(target).scheme.lower() not in ("http", "https"):
+            raise BadInputError(
+                f"the in-app browser opens web pages only, not {target[:60]!r}",
+                hint="browse an http or https URL",
+            )
+    return link
 
 
 # -- writing the answer ------------------------------------------------------------------------
@@ -384,10 +398,18 @@ def _connect(
     app_url = params.get("app_url")
     if not app_url:
         raise _Refusal(INVALID_INPUT, "Missing app_url")
-    cluster = params.get("cluster") or "mainnet-beta"
-    allowed = BACKPACK_CLUSTERS if request.wallet == "backpack" else deeplink.CLUSTERS
+    cluster = params.get("cluster") or deeplink.DEFAULT_CLUSTER
+    documented = deeplink.clusters_for(request.wallet)
+    allowed = BACKPACK_CLUSTERS if request.wallet in ("backpack", None) else documented
     if cluster not in allowed:
-        raise _Refusal(INVALID_INPUT, f"Unsupported cluster: {cluster}")
+        raise _Refusal(
+            INVALID_INPUT, f"Unsupported cluster: {cluster} (supported: {', '.join(allowed)})"
+        )
+    if cluster not in documented:
+        answer.notes.append(
+            f"{request.wallet}'s docs list no cluster {cluster} ({', '.join(documented)}): "
+            "a real wallet may refuse it"
+        )
     _user_rejects(reject, error_message)
 
     mine = wallet_keypair or X25519KeyPair.generate()
@@ -524,6 +546,8 @@ def _sign_transactions(
     if method == deeplink.SIGN_TRANSACTION:
         return {"transaction": base58.encode(signed[0].serialize())}
     # The first signature is the transaction id; there is no network to send it to.
+    answer.send_options, odd = read_send_options(answer.payload)
+    answer.notes.extend(odd)
     answer.sent = False
     answer.notes.append("nothing was sent: the simulated wallet has no network")
     return {"signature": base58.encode(signed[0].signatures[0])}

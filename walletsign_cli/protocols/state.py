@@ -196,6 +196,7 @@ class PendingRequest(_Entry):
     message: str | None = None
     display: str | None = None
     transactions: tuple[str, ...] | None = None
+    send_options: str | None = None  # signAndSendTransaction's sendOptions, compact JSON
 
     _SPECIAL: ClassVar[Mapping[str, Callable[[Any, str], Any]]] = MappingProxyType(
         {"transactions": _text_list}

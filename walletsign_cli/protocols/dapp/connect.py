@@ -72,6 +72,7 @@ def plan_connect(
     check_name(key, option="--key")
     deeplink.check_url(app_url, option="--app-url")
     deeplink.check_url(redirect_link, option="--redirect-link")
+    deeplink.check_cluster(cluster, wallet)
     base = connect_base(wallet, base_url)
     at = now or now_iso()
     created = key not in doc.keys

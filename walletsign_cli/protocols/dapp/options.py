@@ -15,7 +15,7 @@ from typing import Any
 from walletsign_cli.core.encoding import parse_hex
 from walletsign_cli.errors import UsageError
 from walletsign_cli.limits import MAX_MESSAGE_BYTES, check_size
-from walletsign_cli.protocols import jobs
+from walletsign_cli.protocols import deeplink, jobs
 from walletsign_cli.protocols.dapp.report import Rows, message_rows
 from walletsign_cli.protocols.dapp.requests import (
     RequestContent,
@@ -23,6 +23,7 @@ from walletsign_cli.protocols.dapp.requests import (
     sign_transactions,
     text_message,
 )
+from walletsign_cli.protocols.dapp.send_options import parse_send_options
 from walletsign_cli.protocols.state import Document, check_name
 
 NOT_WITH_IMMUTABLE = {
@@ -31,6 +32,7 @@ NOT_WITH_IMMUTABLE = {
     "message_file": "--message-file",
     "transactions": "--transaction",
     "send": "--send",
+    "send_options": "--send-options",
     "session_name": "--session",
     "base_url": "--base-url",
     "display": "--display",
@@ -72,6 +74,7 @@ def check_content_options(
     transactions: Sequence[str],
     send: bool,
     message_b58: str | None = None,
+    send_options: str | None = None,
 ) -> None:
     """The combinations of message and transaction options a request can take."""
     sources = [
@@ -92,6 +95,8 @@ def check_content_options(
         raise UsageError("--send takes exactly one --transaction")
     if transactions and display is not None:
         raise UsageError("--display goes with a message, not --transaction")
+    if send_options is not None and not send:
+        raise UsageError("--send-options goes with --send (signAndSendTransaction)")
 
 
 def request_content(
@@ -102,11 +107,14 @@ def request_content(
     transactions: Sequence[str],
     send: bool,
     message_b58: str | None = None,
+    send_options: str | None = None,
 ) -> tuple[RequestContent, Rows]:
     """What to ask the wallet to sign (options checked by :func:`check_content_options`;
-    ``file_bytes`` is what ``--message-file`` holds), and the rows that show the message."""
+    ``file_bytes`` is what ``--message-file`` holds, ``send_options`` the text of
+    ``--send-options``), and the rows that show the message."""
     if transactions:
-        return sign_transactions(transactions, send=send), []
+        options = None if send_options is None else parse_send_options(send_options)
+        return sign_transactions(transactions, send=send, send_options=options), []
     if message is not None:
         raw = text_message(message, option="--message")
     elif message_hex is not None:
@@ -122,10 +130,45 @@ def request_content(
     return content, message_rows(raw, content.remembered["display"])
 
 
-def check_connect_options(wallet: str | None, base_url: str | None) -> None:
-    """A connect request names its wallet, or the deeplink base that stands for it."""
+def check_given_content(given: Mapping[str, Any]) -> None:
+    """:func:`check_content_options` of sign-url's parameters (by name)."""
+    check_content_options(
+        given["message"],
+        given["message_hex"],
+        given["message_file"],
+        given["display"],
+        given["transactions"],
+        given["send"],
+        given["message_b58"],
+        send_options=given["send_options"],
+    )
+
+
+def given_content(
+    given: Mapping[str, Any], file_bytes: bytes | None
+) -> tuple[RequestContent, Rows]:
+    """:func:`request_content` of sign-url's parameters (by name) and the file's bytes."""
+    return request_content(
+        given["message"],
+        given["message_hex"],
+        file_bytes,
+        given["display"],
+        given["transactions"],
+        given["send"],
+        given["message_b58"],
+        send_options=given["send_options"],
+    )
+
+
+def check_connect_options(
+    wallet: str | None, base_url: str | None, cluster: str | None = None
+) -> None:
+    """A connect request names its wallet, or the deeplink base that stands for it, and a
+    cluster that wallet documents (checked before the keystore is opened)."""
     if wallet is None and base_url is None:
         raise UsageError("missing option '--wallet' (or give --base-url)")
+    if cluster is not None:
+        deeplink.check_cluster(cluster, wallet)
 
 
 def check_answer_options(listen: bool, redirect_link: str | None) -> None:

@@ -59,7 +59,9 @@ def message_rows(raw: bytes, display: str | None) -> Rows:
 
 def answer_lines(result: RedirectResult) -> list[str]:
     """The ``name  value`` lines of an answer (what a pipe gets without ``--json``)."""
-    return aligned(summary_rows(result) + payload_rows(result) + recheck_rows(result))
+    options = result.request.send_options if result.request is not None else None
+    extra = [("send_options", options)] if options is not None else []
+    return aligned(summary_rows(result) + payload_rows(result) + extra + recheck_rows(result))
 
 
 def answer_tables(result: RedirectResult) -> Tables:
@@ -158,6 +160,8 @@ def request_rows(request: PendingRequest | None) -> Rows:
         rows += _message_rows(request.message, request.display)
     if request.transactions is not None:
         rows.append(("transactions", str(len(request.transactions))))
+    if request.send_options is not None:
+        rows.append(("sendOptions", request.send_options))
     extra = (
         ("app_url", request.app_url),
         ("cluster", request.cluster),

@@ -12,6 +12,7 @@ from walletsign_cli.core.solana_tx import parse_transaction
 from walletsign_cli.errors import BadInputError
 from walletsign_cli.limits import MAX_MESSAGE_BYTES, MAX_PAYLOAD_BYTES, check_size
 from walletsign_cli.protocols import deeplink
+from walletsign_cli.protocols.dapp.send_options import send_options_text
 from walletsign_cli.protocols.dapp.sessions import (
     Session,
     base_url_for,
@@ -80,11 +81,16 @@ def transaction_texts(values: Sequence[str], *, option: str = "--transaction") -
     return out
 
 
-def sign_transactions(values: Sequence[str], *, send: bool = False) -> RequestContent:
+def sign_transactions(
+    values: Sequence[str], *, send: bool = False, send_options: Mapping[str, Any] | None = None
+) -> RequestContent:
     """signTransaction (one), signAllTransactions (several) or, with ``send``,
-    signAndSendTransaction (exactly one)."""
+    signAndSendTransaction (exactly one), with ``send_options`` (web3.js ``SendOptions``,
+    checked by :func:`~walletsign_cli.protocols.dapp.send_options.parse_send_options`)."""
     if send and len(values) != 1:
         raise BadInputError("signAndSendTransaction takes exactly one transaction")
+    if send_options is not None and not send:
+        raise BadInputError("sendOptions go with signAndSendTransaction only (--send)")
     if not values:
         raise BadInputError("no transaction to sign")
     texts = transaction_texts(values)
@@ -95,10 +101,15 @@ def sign_transactions(values: Sequence[str], *, send: bool = False) -> RequestCo
     else:
         method = deeplink.SIGN_ALL_TRANSACTIONS
 
-    def payload(token: str) -> dict[str, Any]:
-        return deeplink.transaction_payload(method, texts, token)
+    options = None if send_options is None else dict(send_options)
 
-    return RequestContent(method, payload, MappingProxyType({"transactions": tuple(texts)}))
+    def payload(token: str) -> dict[str, Any]:
+        return deeplink.transaction_payload(method, texts, token, options)
+
+    remembered: dict[str, Any] = {"transactions": tuple(texts)}
+    if options is not None:
+        remembered["send_options"] = send_options_text(options)
+    return RequestContent(method, payload, MappingProxyType(remembered))
 
 
 DISCONNECT = RequestContent(deeplink.DISCONNECT, deeplink.disconnect_payload)

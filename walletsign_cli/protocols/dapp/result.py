@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +57,17 @@ class RedirectResult:
             return int(ExitCode.INVALID_SIGNATURE)
         return int(ExitCode.OK)
 
+    @property
+    def send_options(self) -> Any:
+        """The ``sendOptions`` the answered request carried (``None`` when it had none)."""
+        text = self.request.send_options if self.request is not None else None
+        if text is None:
+            return None
+        try:
+            return json.loads(text)
+        except ValueError:  # a hand-edited keystore: show the text as it is
+            return text
+
     def to_json(self) -> dict[str, Any]:
         """The SPEC's JSON document for this answer."""
         if self.status == "rejected":
@@ -88,6 +100,9 @@ class RedirectResult:
             if self.transaction_checks is not None:
                 doc["modified"] = self.modified
                 doc["transactions_checked"] = self.transaction_checks
+            options = self.send_options
+            if options is not None:
+                doc["send_options"] = options
             if self.method == deeplink.SIGN_MESSAGE:
                 doc |= _recheck_keys(self.recheck())
         if self.replay:

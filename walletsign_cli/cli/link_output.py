@@ -1,0 +1,91 @@
+"""How the unencrypted links (browse, fungible, swap) are shown: built, decoded or opened.
+
+The links are :mod:`walletsign_cli.protocols.dapp.links`; this module only prints them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from walletsign_cli.cli import render
+from walletsign_cli.cli.context import Environment
+from walletsign_cli.cli.output import emit, emit_json, json_option, note, warn
+from walletsign_cli.protocols.dapp import links
+from walletsign_cli.text import aligned
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def link_options(func: F) -> F:
+    """``--base-url``, ``--qr``, ``--qr-file`` and ``--json`` of the link commands."""
+    for option in reversed(
+        [
+            click.option("--qr", is_flag=True, help="Draw a QR code of the URL on stderr."),
+            click.option(
+                "--qr-file", metavar="PATH", help="Write a QR code of the URL to PATH (.svg, .png)."
+            ),
+            json_option,
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def present_link(env: Environment, link: links.Link, *, qr: bool, qr_file: str | None) -> None:
+    """A built link on stdout (or its JSON document); its length warning, parameters and QR
+    code on stderr. An unwritable ``--qr-file`` fails before anything is printed."""
+    code = None
+    if qr_file is not None:
+        render.check_qr_file(qr_file)
+    if qr or qr_file is not None:
+        code = render.make_qr(link.url)
+    if qr_file is not None:
+        render.write_qr_file(code, qr_file)
+    for text in link.warnings():
+        warn(text)
+    if env.as_json:
+        emit_json(link.to_json())
+    else:
+        emit(link.url)
+        render.show_tables(env, [(f"{link.method} link", links.link_rows(link))])
+    if qr:
+        render.print_qr(code)
+    if qr_file is not None:
+        note(f"wrote the QR code to {qr_file}")
+
+
+def report_decoded(env: Environment, link: links.Link) -> None:
+    """``decode-redirect`` of a link: what it asks for (there is no answer to decode)."""
+    if env.as_json:
+        emit_json(links.decoded(link))
+    else:
+        for line in aligned(links.link_rows(link)):
+            emit(line)
+    for text in links.link_notes(link):
+        note(text)
+
+
+def report_opened(link: links.Link, wallet_name: str, *, as_json: bool) -> None:
+    """``simulate`` of a link: what the wallet opens on stdout; no redirect, no state."""
+    if as_json:
+        emit_json(
+            {
+                "redirect": None,
+                "method": link.method,
+                "request": link.values,
+                "status": "opened",
+                "wallet": link.wallet,
+                "wallet_name": wallet_name,
+                "opens": link.opens,
+            }
+        )
+    else:
+        emit(link.opens)
+        who = link.wallet or "an unnamed wallet"
+        note(f"simulated {who} (wallet {wallet_name!r}) got {link.method}")
+        note(f"the wallet {link.describe()}; it sends no answer")
+    for text in link.notes:
+        note(text)
