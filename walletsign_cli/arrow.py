@@ -63,9 +63,9 @@ RESULT_SCHEMA = pa.schema(
 
 _KEY_CACHE_SIZE = 4096
 _Batch = TypeVar("_Batch", pa.RecordBatch, pa.Table)
-Row = tuple[bool, str | None, str | None, str | None]
-"""One result: valid, error, scheme, chain."""
-_VALID = (True, None, RAW, SOLANA)
+Row = tuple[bool, str | None, str | None, str | None, bool]
+"""One result: valid, error, scheme, chain, and whether the job was malformed."""
+_VALID = (True, None, RAW, SOLANA, False)
 
 
 # --- the columns ---------------------------------------------------------------------------
@@ -99,7 +99,7 @@ def _column(batch: pa.RecordBatch, name: str) -> pa.Array:
     raise BadInputError(f"column {name} must be {wanted}, got {kind}")
 
 
-def _check_schema(names: Sequence[str]) -> None:
+def check_schema(names: Sequence[str]) -> None:
     """A clear error naming the column a batch of jobs cannot do without."""
     if len(set(names)) != len(names):
         twice = sorted({n for n in names if names.count(n) > 1} & {*COLUMNS, "id"})
@@ -151,9 +151,9 @@ def general_row(names: Sequence[str], values: Sequence[Any], defaults: Defaults)
             chain: str | None = chain_of(present)
         except BadInputError:
             chain = None
-        return False, exc.message, None, chain
+        return False, exc.message, None, chain, True
     result = job_result(0, obj, defaults)
-    return result.valid, result.error, result.scheme, result.chain
+    return result.valid, result.error, result.scheme, result.chain, result.malformed
 
 
 class _Lean:
@@ -224,7 +224,7 @@ def _lean_columns(batch: pa.RecordBatch, columns: dict[str, list[Any]]) -> list[
 def _results(
     batch: pa.RecordBatch, defaults: Defaults, verifier: Verifier | None = None
 ) -> list[Row]:
-    _check_schema(batch.schema.names)
+    check_schema(batch.schema.names)
     names = [name for name in COLUMNS if name in batch.schema.names]
     columns = {name: _column(batch, name).to_pylist() for name in names}
 
@@ -247,7 +247,7 @@ def _results(
 
 
 def _result_batch(batch: pa.RecordBatch, rows: list[Row]) -> pa.RecordBatch:
-    valid, error, scheme, chain = zip(*rows, strict=True) if rows else ((), (), (), ())
+    valid, error, scheme, chain, _ = zip(*rows, strict=True) if rows else ((), (), (), (), ())
     ids = batch.column("id") if "id" in batch.schema.names else pa.nulls(batch.num_rows)
     arrays = [
         pa.array(valid, pa.bool_()),
@@ -276,7 +276,7 @@ def verify_batch(batch: _Batch, defaults: Defaults = DEFAULTS) -> _Batch:
         parts = [verify_record_batch(part, defaults) for part in batch.to_batches()]
         if not parts:
             id_type = batch.schema.field("id").type if "id" in batch.schema.names else None
-            _check_schema(batch.schema.names)
+            check_schema(batch.schema.names)
             return result_schema(id_type or pa.null()).empty_table()
         return pa.Table.from_batches(parts)
     return verify_record_batch(batch, defaults)
@@ -286,4 +286,15 @@ def verify_record_batch(
     batch: pa.RecordBatch, defaults: Defaults = DEFAULTS, verifier: Verifier | None = None
 ) -> pa.RecordBatch:
     """:func:`verify_batch` of one RecordBatch (``verifier``: a shared one, for a stream)."""
-    return _result_batch(batch, _results(batch, defaults, verifier))
+    return verify_counted(batch, defaults, verifier)[0]
+
+
+def verify_counted(
+    batch: pa.RecordBatch, defaults: Defaults = DEFAULTS, verifier: Verifier | None = None
+) -> tuple[pa.RecordBatch, tuple[int, int, int]]:
+    """The results of one RecordBatch and how many rows were valid, invalid and malformed
+    (what ``verify --batch`` counts for its note and exit code)."""
+    rows = _results(batch, defaults, verifier)
+    valid = sum(1 for row in rows if row[0])
+    malformed = sum(1 for row in rows if row[4])
+    return _result_batch(batch, rows), (valid, len(rows) - valid - malformed, malformed)

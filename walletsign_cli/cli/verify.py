@@ -34,7 +34,7 @@ _MAX_SIGNATURE_TEXT = 64 * 1024
         "Signature": ["--signature", "--allow-high-s"],
         "Message": ["--message", "--message-hex", "--message-b58", "--message-file"],
         "Scheme": ["--scheme", "--domain", "--nonce", "--now", "--application-domain"],
-        "Batch": ["--batch", "--jobs"],
+        "Batch": ["--batch", "--jobs", "--format", "--output"],
         "Output": ["--json"],
     },
 )
@@ -82,6 +82,17 @@ _MAX_SIGNATURE_TEXT = 64 * 1024
     show_default=True,
     help="--batch: worker processes (0: one per CPU; more than the CPUs are capped).",
 )
+@click.option(
+    "--format",
+    "batch_format",
+    type=click.Choice(["jsonl", "parquet", "arrow"]),
+    help="--batch: the input's format [default: from the suffix: .parquet, .arrow, else jsonl].",
+)
+@click.option(
+    "--output",
+    metavar="PATH",
+    help="--batch: write the results to PATH (.parquet or .arrow: columns; else JSON Lines).",
+)
 @json_option
 @pass_env
 def command(
@@ -102,6 +113,8 @@ def command(
     allow_high_s: bool,
     batch: str | None,
     jobs: int,
+    batch_format: str | None,
+    output: str | None,
     as_json: bool,
 ) -> None:
     """Verify a signature offline: Solana ed25519 or Ethereum EIP-191.
@@ -121,6 +134,7 @@ def command(
           --signature 0xddd0…1c --message 'hello world'
       walletsign verify --recover --signature '{"result": "0x…"}' --message 'hello'
       walletsign verify --batch signatures.jsonl --jobs 4 > results.jsonl
+      walletsign verify --batch claims.parquet --output results.parquet
     """
     defaults = _defaults(scheme, now, domain, nonce, application_domain, allow_high_s)
     messages = (message, message_hex, message_b58, message_file)
@@ -133,7 +147,9 @@ def command(
         # The batch machinery (and its progress bar) loads only for --batch.
         from walletsign_cli.cli.verify_batch import run_batch
 
-        code = run_batch(env, batch, defaults, jobs=jobs)
+        code = run_batch(env, batch, defaults, jobs=jobs, fmt=batch_format, output=output)
+    elif batch_format is not None or output is not None:
+        raise click.UsageError("--format and --output go with --batch FILE")
     else:
         verdict = _verdict(defaults, public_key, address, recover, signature, messages)
         _render(verdict, as_json=as_json, recover_only=address is None and recover)
