@@ -16,7 +16,7 @@ from walletsign_cli.errors import BadInputError
 from walletsign_cli.limits import MAX_MESSAGE_BYTES
 from walletsign_cli.protocols import siws
 from walletsign_cli.protocols.batch import BatchVerifier
-from walletsign_cli.protocols.jobs import Defaults
+from walletsign_cli.protocols.jobs import DEFAULTS, Defaults
 
 ED = load_vector("ed25519.json")
 EIP191 = load_vector("eip191.json")
@@ -90,14 +90,17 @@ def as_batch(jobs: list[dict[str, Any]]) -> pa.RecordBatch:
     return pa.RecordBatch.from_pydict(columns)
 
 
-def batch_answers(jobs: list[dict[str, Any]], defaults: Defaults = Defaults()) -> list[tuple]:  # type: ignore[type-arg]
+Answer = tuple[bool, str | None, str | None, str | None, Any]
+
+
+def batch_answers(jobs: list[dict[str, Any]], defaults: Defaults = DEFAULTS) -> list[Answer]:
     blob = "".join(json.dumps({**job, "id": json.dumps(job.get("id"))}) + "\n" for job in jobs)
     lines = BatchVerifier(defaults).block(1, blob.encode()).text.splitlines()
     docs = [json.loads(line) for line in lines]
     return [(d["valid"], d["error"], d["scheme"], d["chain"], d["id"]) for d in docs]
 
 
-def rows(result: pa.RecordBatch) -> list[tuple]:  # type: ignore[type-arg]
+def rows(result: pa.RecordBatch) -> list[Answer]:
     assert result.schema.names == RESULT_NAMES
     return [tuple(row[n] for n in RESULT_NAMES) for row in result.to_pylist()]
 

@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.test_arrow import KEY, as_batch, batch_answers, solana_job, varied_jobs
+from walletsign_cli import arrow
 from walletsign_cli.cli import verify_batch, verify_table
 from walletsign_cli.cli.verify_batch import batch_format
 
@@ -51,7 +52,7 @@ def test_exit_codes_follow_verify_batch(run: Any, tmp_path: Path) -> None:
 def test_streams_by_record_batch(run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(verify_table, "BATCH_ROWS", 4)
     seen: list[int] = []
-    real = verify_table.verify_counted
+    real = arrow.verify_counted
 
     def counted(batch: pa.RecordBatch, *args: Any) -> Any:
         seen.append(batch.num_rows)
