@@ -285,3 +285,18 @@ def test_tables_dictionary_and_null_columns_and_empty_batches() -> None:
     assert empty.num_rows == 0 and empty.schema.names == RESULT_NAMES
     empty_table = arrow.verify_batch(pa.Table.from_batches([], schema=batch.schema))
     assert empty_table.num_rows == 0 and empty_table.schema.names == RESULT_NAMES
+
+
+def test_binary_cells_of_the_wrong_size_are_named_by_their_size() -> None:
+    # Read as their bytes, never re-guessed as another encoding of a right-sized value.
+    message = b"message"
+    batch = pa.RecordBatch.from_pydict(
+        {
+            "public_key": pa.array([KEY.public.raw[:31], KEY.public.raw], pa.binary()),
+            "signature": pa.array([KEY.sign(message), KEY.sign(message)[:63]], pa.binary()),
+            "message": pa.array([message, message], pa.binary()),
+        }
+    )
+    got = rows(arrow.verify_batch(batch))
+    assert got[0][1] == "public_key must be a 32-byte ed25519 public key, got 31 bytes (hex)"
+    assert str(got[1][1]).startswith("signature is 63 bytes (hex); an ed25519 signature is 64")

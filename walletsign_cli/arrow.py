@@ -117,22 +117,13 @@ def check_schema(names: Sequence[str]) -> None:
 # --- one row -------------------------------------------------------------------------------
 
 
-def _as_text(name: str, value: bytes, obj: dict[str, Any]) -> Any:
-    """A binary cell as the text a line would carry (so the general path reads it)."""
-    if name == "public_key":
-        return base58.encode(value)
-    if name == "address" or (name == "signature" and "address" in obj):
-        return "0x" + value.hex()
-    return base58.encode(value)  # a Solana signature (or one with no signer: malformed)
-
-
 def _job(names: Sequence[str], values: Sequence[Any]) -> dict[str, Any]:
     """The row as a batch line's keys, binary cells in the form a line would have."""
     obj = {name: value for name, value in zip(names, values, strict=True) if value is not None}
     for name in ("public_key", "address", "signature"):
         value = obj.get(name)
-        if type(value) is bytes:
-            obj[name] = _as_text(name, value, obj)
+        if type(value) is bytes:  # 0x-hex: the one reading the parsers take without a guess
+            obj[name] = "0x" + value.hex()
     message = obj.get("message")
     if type(message) is bytes and "message_hex" not in obj:
         check_size(len(message), MAX_MESSAGE_BYTES, "message")
