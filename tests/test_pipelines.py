@@ -34,7 +34,10 @@ def recipe(name: str) -> str:
 
 def write_claims(folder: Path) -> None:
     """Airdrop claims: binary keys and signatures, text messages; three rows are not valid."""
-    ids, keys, signatures, messages = [], [], [], []
+    ids: list[str] = []
+    keys: list[bytes | None] = []
+    signatures: list[bytes] = []
+    messages: list[str] = []
     for i in range(COUNT):
         key = KEYS[i % len(KEYS)]
         message = f"claim {i} of the example.com airdrop"
