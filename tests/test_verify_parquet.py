@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.test_arrow import KEY, as_batch, batch_answers, solana_job, varied_jobs
-from walletsign_cli import arrow
-from walletsign_cli.cli import verify_batch, verify_table
+from walletsign_cli import arrow, tables
+from walletsign_cli.cli import verify_batch
 from walletsign_cli.cli.verify_batch import batch_format
 
 
@@ -50,7 +51,7 @@ def test_exit_codes_follow_verify_batch(run: Any, tmp_path: Path) -> None:
 
 
 def test_streams_by_record_batch(run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(verify_table, "BATCH_ROWS", 4)
+    monkeypatch.setattr(tables, "BATCH_ROWS", 4)
     seen: list[int] = []
     real = arrow.verify_counted
 
@@ -58,7 +59,7 @@ def test_streams_by_record_batch(run: Any, tmp_path: Path, monkeypatch: pytest.M
         seen.append(batch.num_rows)
         return real(batch, *args)
 
-    monkeypatch.setattr(verify_table, "verify_counted", counted)
+    monkeypatch.setattr(tables, "verify_counted", counted)
     jobs = [solana_job(i) for i in range(10)]
     path = write_parquet(tmp_path, pa.Table.from_batches([as_batch(jobs)]))
     result = run("verify", "--batch", path)
@@ -154,8 +155,36 @@ def test_format_defaults_from_the_suffix() -> None:
 def test_without_pyarrow_the_error_says_what_to_install(
     run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(sys.modules, "walletsign_cli.cli.verify_table", None)
+    monkeypatch.setitem(sys.modules, "walletsign_cli.tables", None)
     result = run("verify", "--batch", str(tmp_path / "x.parquet"))
     assert result.exit_code == 3
     assert "needs pyarrow" in result.stderr and "walletsign[arrow]" in result.stderr
     assert verify_batch.JSONL == "jsonl"
+
+
+PROBE = """
+import subprocess
+import sys
+from walletsign_cli.cli.root import cli
+try:
+    cli.main(sys.argv[1:], prog_name="walletsign")
+except SystemExit:
+    pass
+print(sorted(m for m in ("pyarrow", "pandas", "duckdb", "polars") if m in sys.modules))
+"""
+
+
+def loaded(*args: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=True
+    )
+    return list(json.loads(done.stdout.splitlines()[-1].replace("'", '"')))
+
+
+def test_only_a_parquet_batch_loads_pyarrow_and_never_pandas(tmp_path: Path) -> None:
+    lines = tmp_path / "in.jsonl"
+    lines.write_text(as_json_line(solana_job(0)), encoding="utf-8")
+    assert loaded("verify", "--batch", str(lines)) == []
+    jobs = [solana_job(0), solana_job(1, valid=False), {"signature": "x", "message": "m"}]
+    path = write_parquet(tmp_path, pa.Table.from_batches([as_batch(jobs)]))
+    assert loaded("verify", "--batch", path) == ["pyarrow"]

@@ -29,7 +29,9 @@ only for a Parquet or Arrow ``--batch``).
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
+from itertools import accumulate
 from typing import Any, TypeVar
 
 import pyarrow as pa
@@ -241,13 +243,45 @@ def _result_batch(batch: pa.RecordBatch, rows: list[Row]) -> pa.RecordBatch:
     valid, error, scheme, chain, _ = zip(*rows, strict=True) if rows else ((), (), (), (), ())
     ids = batch.column("id") if "id" in batch.schema.names else pa.nulls(batch.num_rows)
     arrays = [
-        pa.array(valid, pa.bool_()),
-        pa.array(error, pa.string()),
-        pa.array(scheme, pa.string()),
-        pa.array(chain, pa.string()),
+        _bools(valid),
+        _strings(error),
+        _strings(scheme),
+        _strings(chain),
         ids,
     ]
-    return pa.RecordBatch.from_arrays(arrays, schema=result_schema(ids.type))
+    schema = result_schema(ids.type)
+    if arrays[1].type != pa.string():  # over 2 GB of reasons in one batch
+        schema = schema.set(1, pa.field("error", arrays[1].type))
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+# The result columns are built from their buffers: ``pa.array`` first asks whether its input
+# is a pandas object, and so imports pandas (50 MB, half a second) wherever it is installed.
+
+
+def _bitmap(bits: Sequence[object]) -> pa.Buffer:
+    """An Arrow bitmap: bit i set where ``bits[i]`` is true."""
+    packed = bytearray((len(bits) + 7) // 8)
+    for index, bit in enumerate(bits):
+        if bit:
+            packed[index >> 3] |= 1 << (index & 7)
+    return pa.py_buffer(packed)
+
+
+def _bools(values: Sequence[bool]) -> pa.Array:
+    return pa.Array.from_buffers(pa.bool_(), len(values), [None, _bitmap(values)])
+
+
+def _strings(values: Sequence[str | None]) -> pa.Array:
+    encoded = [b"" if value is None else value.encode("utf-8") for value in values]
+    offsets = array("q", [0])
+    offsets.extend(accumulate(map(len, encoded)))
+    present = [value is not None for value in values]
+    buffers = [_bitmap(present), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
+    nulls = len(values) - sum(present)
+    strings = pa.Array.from_buffers(pa.large_string(), len(values), buffers, nulls)
+    # 64-bit offsets, then the usual 32-bit string column unless it holds over 2 GB of text.
+    return strings.cast(pa.string()) if offsets[-1] < 2**31 else strings
 
 
 def result_schema(id_type: pa.DataType) -> pa.Schema:

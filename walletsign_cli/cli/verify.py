@@ -91,7 +91,8 @@ _MAX_SIGNATURE_TEXT = 64 * 1024
 @click.option(
     "--output",
     metavar="PATH",
-    help="--batch: write the results to PATH (.parquet or .arrow: columns; else JSON Lines).",
+    help="--batch: write the results to PATH: .parquet or .arrow columns, else JSON Lines "
+    "(walletsign verify --batch claims.parquet --output results.parquet).",
 )
 @json_option
 @pass_env
@@ -134,7 +135,6 @@ def command(
           --signature 0xddd0…1c --message 'hello world'
       walletsign verify --recover --signature '{"result": "0x…"}' --message 'hello'
       walletsign verify --batch signatures.jsonl --jobs 4 > results.jsonl
-      walletsign verify --batch claims.parquet --output results.parquet
     """
     defaults = _defaults(scheme, now, domain, nonce, application_domain, allow_high_s)
     messages = (message, message_hex, message_b58, message_file)

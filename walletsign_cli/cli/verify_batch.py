@@ -6,7 +6,7 @@ With ``--jobs N`` the blocks go to N processes and come back in input order, wit
 bounded number in flight. What a block's lines say is decided in
 :mod:`walletsign_cli.protocols.batch`; this module only reads, schedules and writes.
 A Parquet or Arrow ``--batch`` (``--format``, or the file's suffix) goes to
-:mod:`walletsign_cli.cli.verify_table`, loaded only then (it imports pyarrow).
+:mod:`walletsign_cli.tables`, loaded only then (it imports pyarrow).
 """
 
 from __future__ import annotations
@@ -158,13 +158,13 @@ def _verify_table(
 ) -> tuple[int, int, int]:
     try:
         # pyarrow loads only for a Parquet or Arrow batch.
-        from walletsign_cli.cli.verify_table import verify_table
+        from walletsign_cli.tables import verify_table
     except ImportError:
         raise BadInputError(
             f"--batch {path}: reading {fmt} needs pyarrow",
             hint="pip install 'walletsign[arrow]'",
         ) from None
-    return verify_table(path, fmt, defaults, write=write, output=output)
+    return verify_table(path, fmt, defaults, write=write, output=output, stdin=sys.stdin.buffer)
 
 
 def _verify_lines(

@@ -1,18 +1,18 @@
-"""``walletsign verify --batch FILE.parquet``: Parquet or Arrow jobs in, results out.
+"""Parquet and Arrow IPC files of jobs in, results out (``verify --batch FILE.parquet``).
 
 The jobs are read a record batch at a time (never the whole file) and each batch goes to
 :func:`walletsign_cli.arrow.verify_counted`, the same verdicts as JSON Lines get; its
 results are written before the next batch is read: JSON Lines on stdout (the keys of a
 ``verify --batch`` line, ``line`` being the row number), or ``--output`` a Parquet or Arrow
-file. This module imports pyarrow: only a Parquet or Arrow ``--batch`` loads it.
+file. It prints nothing itself (the caller passes ``write`` and standard input). It imports
+pyarrow: only a Parquet or Arrow ``--batch`` loads it.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from typing import Any
+from typing import IO, Any
 
 import pyarrow as pa
 import pyarrow.ipc
@@ -32,15 +32,20 @@ PARQUET, ARROW = "parquet", "arrow"
 _NAMES = {PARQUET: "Parquet", ARROW: "Arrow IPC"}
 
 
-def _batches(path: str, fmt: str, stack: ExitStack) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+def _batches(
+    path: str, fmt: str, stack: ExitStack, stdin: IO[bytes] | None
+) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
     """The file's schema and its record batches, read lazily."""
     if fmt == PARQUET:
         if path == "-":
             raise BadInputError("--batch -: Parquet needs a file (stdin can be --format arrow)")
-        parquet = stack.enter_context(pq.ParquetFile(path, buffer_size=READ_BUFFER))
-        return parquet.schema_arrow, parquet.iter_batches(batch_size=BATCH_ROWS)
+        # Buffered, not pre-buffered, one thread: a row group is never held whole.
+        parquet = pq.ParquetFile(path, buffer_size=READ_BUFFER, pre_buffer=False)
+        stack.enter_context(parquet)
+        batches = parquet.iter_batches(batch_size=BATCH_ROWS, use_threads=False)
+        return parquet.schema_arrow, batches
     if path == "-":  # a pipe carries the stream format
-        stream = pa.ipc.open_stream(sys.stdin.buffer)
+        stream = pa.ipc.open_stream(stdin)
         return stream.schema, iter(stream)
     source = stack.enter_context(pa.memory_map(path))
     try:
@@ -117,13 +122,14 @@ def verify_table(
     *,
     write: Callable[[str], object],
     output: str | None = None,
+    stdin: IO[bytes] | None = None,
 ) -> tuple[int, int, int]:
-    """Verify every row of a Parquet or Arrow file (``-``: an Arrow stream on stdin),
+    """Verify every row of a Parquet or Arrow file (``-``: an Arrow stream on ``stdin``),
     writing results as it goes; return the counts (valid, invalid, malformed)."""
     totals = [0, 0, 0]
     with ExitStack() as stack:
         try:
-            schema, batches = _batches(path, fmt, stack)
+            schema, batches = _batches(path, fmt, stack, stdin)
         except (OSError, pa.ArrowException) as exc:
             raise _unreadable(path, fmt, exc) from None
         try:
