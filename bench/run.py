@@ -13,6 +13,8 @@ whatever the machine's speed:
 - ``verify --batch`` against a bare libsodium loop (``bench/batch.py``);
 - ``verify --batch`` of EIP-191 and EIP-712 lines against a bare coincurve + keccak loop over
   the same jobs (``bench/eth_batch.py``).
+- Arrow and Parquet (``bench/arrow.py``): ``verify_batch`` against the bare loop, the DuckDB
+  recipe against ``verify --batch`` over JSON Lines, and the peak memory of a Parquet batch.
 
 It is a report: it always exits 0, and ends with one summary line.
     .venv/bin/python bench/run.py [--quick]
@@ -365,6 +367,46 @@ def eth_batch_rows() -> list[Row]:
     return rows
 
 
+# -- Arrow and Parquet (bench/arrow.py) -------------------------------------------------------
+
+
+def arrow_rows(folder: Path) -> list[Row]:
+    from bench import arrow
+
+    batch = arrow.measure_batch(10_000 if QUICK else 100_000)
+    files = arrow.measure_files(folder, 50_000 if QUICK else 1_000_000, clean_env(folder / "ks"))
+    rows = "50k" if QUICK else "1M"
+    return [
+        Row(
+            "verify_batch, binary ed25519 RecordBatch",
+            f"{batch['ours_per_s']:,.0f}/s",
+            f"{batch['bare_per_s']:,.0f}/s",
+            batch["ratio"],
+            0.95,
+            at_most=False,
+            note="signatures per second vs a bare libsodium loop, one core",
+        ),
+        Row(
+            f"DuckDB recipe over {rows}-row Parquet vs verify --batch JSON Lines",
+            f"{files['duckdb_per_s']:,.0f}/s",
+            f"{files['cli_per_s']:,.0f}/s",
+            files["duckdb_vs_cli"],
+            1.5,
+            at_most=False,
+            note="end to end, the same jobs",
+        ),
+        Row(
+            f"verify --batch {rows}-row Parquet: peak memory",
+            f"{files['peak_mb']:,.0f} MB",
+            "200 MB",
+            files["peak_mb"] / 200,
+            1.0,
+            at_most=True,
+            note=f"{files['parquet_per_s']:,.0f} rows/s; ratio is peak RSS / 200 MB",
+        ),
+    ]
+
+
 # -- report ------------------------------------------------------------------------------------
 
 
@@ -407,6 +449,7 @@ def main() -> int:
         rows += attempt("decode-redirect", lambda: [decode_redirect_row(folder)])
         rows += attempt("verify --batch", batch_rows)
         rows += attempt("verify --batch (Ethereum)", eth_batch_rows)
+        rows += attempt("arrow", lambda: arrow_rows(folder))
     print(table(rows))
     for row in rows:
         if row.ours == "-":

@@ -86,7 +86,7 @@ Examples:
             "--now",
             "--application-domain",
         ],
-        "Batch": ["--batch", "--jobs"],
+        "Batch": ["--batch", "--jobs", "--format", "--output"],
         "Output": ["--json"],
     },
 )
@@ -149,6 +149,18 @@ Examples:
     show_default=True,
     help="--batch: worker processes (0: one per CPU; more than the CPUs are capped).",
 )
+@click.option(
+    "--format",
+    "batch_format",
+    type=click.Choice(["jsonl", "parquet", "arrow"]),
+    help="--batch: the input's format [default: from the suffix: .parquet, .arrow, else jsonl].",
+)
+@click.option(
+    "--output",
+    metavar="PATH",
+    help="--batch: write the results to PATH: .parquet or .arrow columns, else JSON Lines "
+    "(walletsign verify --batch claims.parquet --output results.parquet).",
+)
 @json_option
 @pass_env
 def command(
@@ -171,6 +183,8 @@ def command(
     allow_high_s: bool,
     batch: str | None,
     jobs: int,
+    batch_format: str | None,
+    output: str | None,
     as_json: bool,
 ) -> None:
     defaults = _defaults(scheme, now, domain, nonce, application_domain, allow_high_s)
@@ -186,7 +200,9 @@ def command(
         # The batch machinery (and its progress bar) loads only for --batch.
         from walletsign_cli.cli.verify_batch import run_batch
 
-        code = run_batch(env, batch, defaults, jobs=jobs)
+        code = run_batch(env, batch, defaults, jobs=jobs, fmt=batch_format, output=output)
+    elif batch_format is not None or output is not None:
+        raise click.UsageError("--format and --output go with --batch FILE")
     else:
         signer = (public_key, address, recover)
         verdict = _verdict(defaults, signer, signature, messages, typed_data)

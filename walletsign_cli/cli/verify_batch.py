@@ -5,11 +5,14 @@ results are written and flushed as one string, so memory stays flat on any input
 With ``--jobs N`` the blocks go to N processes and come back in input order, with a
 bounded number in flight. What a block's lines say is decided in
 :mod:`walletsign_cli.protocols.batch`; this module only reads, schedules and writes.
+A Parquet or Arrow ``--batch`` (``--format``, or the file's suffix) goes to
+:mod:`walletsign_cli.tables`, loaded only then (it imports pyarrow).
 """
 
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import os
 import sys
 from collections import deque
@@ -30,6 +33,11 @@ JOB_BLOCK_BYTES = 1 << 18
 """Input per task with ``--jobs``: small enough to keep every worker busy to the end."""
 MIN_JOB_BLOCK_BYTES = 1 << 14
 IN_FLIGHT_PER_JOB = 2
+JSONL, PARQUET, ARROW = "jsonl", "parquet", "arrow"
+FORMATS = (JSONL, PARQUET, ARROW)
+"""``--format`` values: JSON Lines, Parquet, Arrow IPC (file or stream)."""
+SUFFIXES = {".parquet": PARQUET, ".pq": PARQUET, ".arrow": ARROW, ".arrows": ARROW}
+SUFFIXES |= {".feather": ARROW, ".ipc": ARROW}
 
 
 # --- streaming ---------------------------------------------------------------------------
@@ -109,8 +117,6 @@ def verify_stream(
             deliver(verifier.block(first, block))
         return totals[0], totals[1], totals[2]
 
-    import multiprocessing  # only with --jobs > 1: a plain verify never pays for it
-
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     numbered = _numbered(read_blocks(stream, _job_block_bytes(stream, jobs)))
@@ -146,33 +152,93 @@ def worker_count(requested: int, cpus: int | None) -> tuple[int, str | None]:
     return requested, None
 
 
-def run_batch(env: Environment, path: str, defaults: Defaults, *, jobs: int) -> int:
+def batch_format(path: str, fmt: str | None) -> str:
+    """``--format``, or what the file's suffix says (JSON Lines when it says nothing)."""
+    if fmt is not None:
+        return fmt
+    return SUFFIXES.get(os.path.splitext(path)[1].lower(), JSONL)  # noqa: PTH122
+
+
+def _verify_table(
+    path: str, fmt: str, defaults: Defaults, write: Callable[[str], object], output: str | None
+) -> tuple[int, int, int]:
+    try:
+        # pyarrow loads only for a Parquet or Arrow batch.
+        from walletsign_cli.tables import verify_table
+    except ImportError:
+        raise BadInputError(
+            f"--batch {path}: reading {fmt} needs pyarrow",
+            hint="pip install 'walletsign[arrow]'",
+        ) from None
+    return verify_table(path, fmt, defaults, write=write, output=output, stdin=sys.stdin.buffer)
+
+
+def _verify_lines(
+    env: Environment, path: str, defaults: Defaults, write: Callable[[str], object], jobs: int
+) -> tuple[int, int, int]:
+    # A bar on stderr only when it is a terminal; otherwise bar.wrap returns the stream as is.
+    if path == "-":
+        stream: IO[bytes] = sys.stdin.buffer
+        with progress(env, stream_size(stream), "verifying", unit="bytes") as bar:
+            return verify_stream(bar.wrap(stream), write, defaults, jobs=jobs)
+    try:
+        handle = open(path, "rb")  # noqa: PTH123, SIM115 - a user-given path
+    except OSError as exc:
+        raise BadInputError(f"--batch: cannot read {path}: {exc.strerror}") from None
+    with handle, progress(env, stream_size(handle), "verifying", unit="bytes") as bar:
+        return verify_stream(bar.wrap(handle), write, defaults, jobs=jobs)
+
+
+def _text_output(output: str | None, fmt: str) -> IO[str]:
+    """Where result lines go: stdout, or ``--output`` (a file of JSON Lines)."""
+    if output is None:
+        return sys.stdout
+    if fmt == JSONL and batch_format(output, None) != JSONL:
+        raise BadInputError(
+            f"--output {output}: Parquet or Arrow results need a Parquet or Arrow --batch"
+        )
+    try:
+        return open(output, "w", encoding="utf-8")  # noqa: PTH123 - a user-given path
+    except OSError as exc:
+        raise BadInputError(f"--output: cannot write {output}: {exc.strerror}") from None
+
+
+def run_batch(
+    env: Environment,
+    path: str,
+    defaults: Defaults,
+    *,
+    jobs: int,
+    fmt: str | None = None,
+    output: str | None = None,
+) -> int:
     """The ``--batch`` command: the exit code (0 all valid, 3 any malformed, else 1)."""
+    fmt = batch_format(path, fmt)
+    table_output = fmt != JSONL and output is not None and batch_format(output, None) != JSONL
     jobs, capped = worker_count(jobs, _cpus())
     if capped:
         note(capped)
-    out = sys.stdout
+    if fmt != JSONL and jobs != 1:
+        note(f"--jobs is for JSON Lines; {fmt} input is verified in one process")
+    out = sys.stdout if table_output else _text_output(output, fmt)
 
     def write(text: str) -> None:
         out.write(text)
         out.flush()
 
-    # A bar on stderr only when it is a terminal; otherwise bar.wrap returns the stream as is.
-    if path == "-":
-        stream: IO[bytes] = sys.stdin.buffer
-        with progress(env, stream_size(stream), "verifying", unit="bytes") as bar:
-            counts = verify_stream(bar.wrap(stream), write, defaults, jobs=jobs)
-    else:
-        try:
-            handle = open(path, "rb")  # noqa: PTH123, SIM115 - a user-given path
-        except OSError as exc:
-            raise BadInputError(f"--batch: cannot read {path}: {exc.strerror}") from None
-        with handle, progress(env, stream_size(handle), "verifying", unit="bytes") as bar:
-            counts = verify_stream(bar.wrap(handle), write, defaults, jobs=jobs)
+    try:
+        if fmt == JSONL:
+            counts = _verify_lines(env, path, defaults, write, jobs)
+        else:
+            counts = _verify_table(path, fmt, defaults, write, output if table_output else None)
+    finally:
+        if out is not sys.stdout:
+            out.close()
     valid, invalid, malformed = counts
     if not env.as_json:
+        rows = "lines" if fmt == JSONL else "rows"
         note(
-            f"{valid + invalid + malformed} lines: {valid} valid, {invalid} invalid, "
+            f"{valid + invalid + malformed} {rows}: {valid} valid, {invalid} invalid, "
             f"{malformed} malformed"
         )
     if malformed:

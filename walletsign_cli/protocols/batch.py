@@ -21,7 +21,8 @@ from walletsign_cli.protocols.jobs import DEFAULTS, Defaults, JobResult
 from walletsign_cli.protocols.verification import AUTO, RAW, parse_solana_public_key
 
 _FAST_KEYS = frozenset({"public_key", "signature", "message", "id", "scheme"})
-_FAST_SCHEMES = (None, AUTO, RAW)
+LEAN_SCHEMES = (None, AUTO, RAW)
+"""A job's own ``scheme`` values the lean path answers (absent, ``auto``, ``raw``)."""
 # The C scanner under json.loads, called without its per-call wrapping.
 _SCAN = make_scanner(cast(Any, json.JSONDecoder()))
 _BLANK = object()
@@ -61,8 +62,9 @@ def _json_id(value: Any) -> str:
     return to_json(value)
 
 
-def _decode_key(text: str) -> bytes:
-    # Canonical base58 first (nearly every line); any other form takes the general parser.
+def decode_key(text: str) -> bytes:
+    """A Solana ``public_key`` text as 32 bytes: canonical base58 first (nearly every line),
+    any other form through the general parser (:class:`BadInputError` when malformed)."""
     raw = base58.decode_fixed(text, 32)
     if raw is not None:
         return raw
@@ -120,6 +122,23 @@ def _malformed(line: str, obj: Any) -> str | None:
     return None
 
 
+def lean_defaults(defaults: Defaults) -> bool:
+    """Whether the lean path may answer under ``defaults``: Solana ``auto`` or ``raw`` with no
+    expected sign-in domain, nonce or chain id (anything else changes the verdict)."""
+    return (
+        defaults.scheme in (AUTO, RAW)
+        and defaults.domain is None
+        and defaults.nonce is None
+        and defaults.chain_id is None
+    )
+
+
+def plain_raw(data: bytes) -> bool:
+    """Whether a verified raw Solana message is only that: an off-chain message or a SIWS
+    sign-in is named by the general path, which then answers."""
+    return data[:1] != b"\xff" and _SIGN_IN not in data
+
+
 class BatchVerifier:
     """Verifies blocks of JSON Lines under the command line's :class:`Defaults`."""
 
@@ -127,8 +146,7 @@ class BatchVerifier:
         self.defaults = defaults
         self._verify = (verifier or Verifier()).verify
         self._keys: dict[str, bytes] = {}
-        self._lean = defaults.scheme in (AUTO, RAW) and defaults.domain is None
-        self._lean = self._lean and defaults.nonce is None and defaults.chain_id is None
+        self._lean = lean_defaults(defaults)
 
     def block(self, first_line: int, blob: bytes) -> BlockResult:
         """Results for ``blob`` (whole lines; its first line is number ``first_line``).
@@ -166,7 +184,7 @@ class BatchVerifier:
         if type(key_text) is not str or type(signature) is not str or type(message) is not str:
             return None
         raw_signature = base58.decode_fixed(signature, 64)
-        if raw_signature is None or ("scheme" in obj and obj["scheme"] not in _FAST_SCHEMES):
+        if raw_signature is None or ("scheme" in obj and obj["scheme"] not in LEAN_SCHEMES):
             return None
         key = self._keys.get(key_text)
         try:
@@ -176,8 +194,7 @@ class BatchVerifier:
             self._verify(key, data, raw_signature)
         except (BadInputError, InvalidSignatureError, UnicodeEncodeError):
             return None
-        # Off-chain and SIWS messages are named by the general path.
-        if data[:1] == b"\xff" or _SIGN_IN in data:
+        if not plain_raw(data):
             return None
         id_value = obj.get("id")
         if id_value is not None and type(id_value) is not str and type(id_value) is not int:
@@ -185,7 +202,7 @@ class BatchVerifier:
         return '{"line": ' + str(number) + ', "id": ' + _json_id(id_value) + _VALID_SOLANA_RAW
 
     def _remember(self, key_text: str) -> bytes:
-        key = _decode_key(key_text)
+        key = decode_key(key_text)
         if len(self._keys) >= _KEY_CACHE_SIZE:
             self._keys.clear()  # a bound on memory; a batch of one app's users refills it
         self._keys[key_text] = key
