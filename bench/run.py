@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -228,6 +229,21 @@ def timed(func: Callable[[], object]) -> float:
 # -- decode-redirect ---------------------------------------------------------------------------
 
 
+def signed_transaction(account: Any, index: int) -> bytes:
+    """A real legacy transaction of about 1 KB that ``account`` pays for and has signed (the
+    answer is checked, so its transactions must parse and verify): one memo-like instruction
+    whose data makes up the size."""
+    from walletsign_cli.core.solana_tx import encode_compact_u16 as short_vec
+
+    program = bytes([7]) * 32
+    blockhash = bytes([index % 251 + 1]) * 32
+    data = sample(900 + index)
+    instruction = bytes([1]) + short_vec(1) + bytes([0]) + short_vec(len(data)) + data
+    keys = account.public.raw + program
+    message = bytes([1, 0, 1]) + short_vec(2) + keys + blockhash + short_vec(1) + instruction
+    return short_vec(1) + account.sign(message) + message
+
+
 def sign_all_answer(keystore: Path, data_chars: int) -> tuple[str, list[str]]:
     """A keystore with a dapp key and a session, and a wallet's signAllTransactions answer
     whose base58 ``data`` is about ``data_chars`` long: (redirect URL, the transactions)."""
@@ -259,7 +275,7 @@ def sign_all_answer(keystore: Path, data_chars: int) -> tuple[str, list[str]]:
     transactions: list[str] = []
     # ciphertext = plaintext + 16 bytes; base58 is ~1.366 characters a byte
     while (len(json.dumps({"transactions": transactions})) + 16) * 1.366 < data_chars:
-        transactions.append(base58.encode(sample(1000 + len(transactions))))
+        transactions.append(base58.encode(signed_transaction(account, len(transactions))))
     plaintext = json.dumps({"transactions": transactions}).encode()
     nonce, ciphertext = box.seal(plaintext, shared)
     query = f"nonce={base58.encode(nonce)}&data={base58.encode(ciphertext)}"
