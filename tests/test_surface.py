@@ -165,11 +165,27 @@ def test_clusters_per_wallet() -> None:
     assert deeplink.clusters_for("backpack") == ("mainnet-beta", deeplink.ECLIPSE)
     assert deeplink.ECLIPSE == "solana:EAQLJCV2mh23BsK2P9oYpV5CHVLDNHTxY"
     assert set(deeplink.clusters_for(None)) == {*deeplink.CLUSTERS, deeplink.ECLIPSE}
+    # SPEC.md fixes mainnet-beta, testnet and devnet for every wallet: accepted, with a
+    # warning where the wallet's documentation does not list one; anything else is refused.
+    assert deeplink.check_cluster("devnet", "backpack") == "devnet"
+    warning = deeplink.cluster_warning("devnet", "backpack")
+    assert warning is not None and "backpack's documentation lists no cluster 'devnet'" in warning
+    assert deeplink.cluster_warning("devnet", "phantom") is None
+    assert deeplink.cluster_warning(deeplink.ECLIPSE, "backpack") is None
     with pytest.raises(BadInputError, match="mainnet-beta, solana:EAQL") as caught:
-        deeplink.check_cluster("devnet", "backpack")
-    assert caught.value.hint == "devnet is documented by phantom, solflare only"
-    with pytest.raises(BadInputError, match="mainnet-beta, testnet, devnet"):
+        deeplink.check_cluster("localnet", "backpack")
+    assert "testnet, devnet, accepted with a warning" in caught.value.message
+    with pytest.raises(BadInputError, match="mainnet-beta, testnet, devnet") as caught:
         deeplink.check_cluster(deeplink.ECLIPSE, "phantom")
+    assert caught.value.hint == f"{deeplink.ECLIPSE} is documented by backpack only"
+
+
+def test_backpack_devnet_is_accepted_with_a_warning(run: Any) -> None:
+    result = run("connect-url", "--wallet", "backpack", "--app-url", "https://example.com",
+                 "--redirect-link", "myapp://c", "--cluster", "devnet")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "&cluster=devnet&" in result.stdout or "cluster=devnet" in result.stdout
+    assert "warning: backpack's documentation lists no cluster 'devnet'" in result.stderr
 
 
 def test_backpack_eclipse_connect_url(run: Any) -> None:
@@ -183,7 +199,7 @@ def test_backpack_eclipse_connect_url(run: Any) -> None:
 
 @pytest.mark.parametrize(
     ("wallet", "cluster"),
-    [("backpack", "devnet"), ("phantom", deeplink.ECLIPSE), ("solflare", "localnet")],
+    [("backpack", "localnet"), ("phantom", deeplink.ECLIPSE), ("solflare", "localnet")],
 )
 def test_an_unknown_cluster_changes_nothing(
     run: Any, stored: bytes, keystore_path: Path, wallet: str, cluster: str
@@ -446,7 +462,7 @@ def test_simulate_warns_about_a_long_redirect(connected: Loop, run: Any) -> None
 def test_a_bad_value_creates_no_keystore(run: Any, keystore_path: Path) -> None:
     # Checked before the keystore is opened: not even its folder or lock file appears.
     result = run("connect-url", "--wallet", "backpack", "--app-url", "https://e.com",
-                 "--redirect-link", "a://b", "--cluster", "testnet")  # fmt: skip
+                 "--redirect-link", "a://b", "--cluster", "localnet")  # fmt: skip
     assert result.exit_code == 3
     result = run("sign-url", "--redirect-link", "a://b", "--transaction", "11", "--send",
                  "--send-options", '{"x":1}')  # fmt: skip

@@ -111,16 +111,31 @@ def clusters_for(wallet: str | None) -> tuple[str, ...]:
 
 
 def check_cluster(cluster: str, wallet: str | None, *, option: str = "--cluster") -> str:
-    """``cluster`` if ``wallet`` documents it; else bad input (exit 3) listing what it does."""
+    """``cluster`` if ``wallet`` documents it, or if it is one of SPEC.md's three (fixed for
+    every wallet: :func:`cluster_warning` then says when this wallet does not document it);
+    else bad input (exit 3) listing what the wallet does."""
     allowed = clusters_for(wallet)
-    if cluster not in allowed:
+    if cluster not in allowed and cluster not in CLUSTERS:
         who = f"{wallet} documents" if wallet in WALLETS else "the wallets document"
         others = [w.name for w in WALLETS.values() if cluster in w.clusters]
+        extra = [c for c in CLUSTERS if c not in allowed]
+        also = f" (or {', '.join(extra)}, accepted with a warning)" if extra else ""
         raise BadInputError(
-            f"{option} {cluster!r} is not a cluster {who}: {', '.join(allowed)}",
+            f"{option} {cluster!r} is not a cluster {who}: {', '.join(allowed)}{also}",
             hint=f"{cluster} is documented by {', '.join(others)} only" if others else None,
         )
     return cluster
+
+
+def cluster_warning(cluster: str, wallet: str | None) -> str | None:
+    """What to say when ``cluster`` is accepted (SPEC.md fixes it for every wallet) though
+    ``wallet``'s documentation does not list it, else None."""
+    if wallet not in WALLETS or cluster in clusters_for(wallet):
+        return None
+    return (
+        f"{wallet}'s documentation lists no cluster {cluster!r} (it lists "
+        f"{', '.join(clusters_for(wallet))}): the wallet may refuse the request"
+    )
 
 
 def wallet_for_host(scheme: str, host: str) -> str | None:

@@ -41,8 +41,11 @@ class ConnectPlan:
         }
 
     def warnings(self) -> list[str]:
-        """What a user should know before opening the URL (its length)."""
-        return deeplink.url_warnings(self.request.url)
+        """What a user should know before opening the URL (its length, a cluster the wallet
+        does not document)."""
+        found = deeplink.url_warnings(self.request.url)
+        cluster = deeplink.cluster_warning(self.pending.cluster or "", self.wallet)
+        return found if cluster is None else [cluster, *found]
 
 
 def connect_base(wallet: str | None, base_url: str | None) -> str:
