@@ -75,11 +75,14 @@ def make_demo_from_nothing(tmp_path: Path, **env: str) -> subprocess.CompletedPr
     fake = tmp_path / "python3"
     fake.write_text(FAKE_PYTHON)
     fake.chmod(0o755)
+    # A user's first make, not a sub-make of `make test` (which would print "Entering
+    # directory" lines and pass its own flags down).
+    outer = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
     return subprocess.run(
         [make, "-s", "-C", str(ROOT), "demo", f"PYTHON={fake}", f"VENV={tmp_path / 'venv'}"],
         capture_output=True,
         text=True,
-        env={**os.environ, **env},
+        env={**outer, **env},
         timeout=120,
     )
 
