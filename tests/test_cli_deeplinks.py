@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl
 import pytest
 
 from tests.conftest import load_vector
-from walletsign_cli.cli import sign_url
+from walletsign_cli.cli import qr, sign_url
 from walletsign_cli.core import base58, box
 from walletsign_cli.core.box import X25519KeyPair
 
@@ -618,8 +618,6 @@ def test_png_file_holds_the_qr_matrix(run: Any, tmp_path: Path) -> None:
     import struct
     import zlib
 
-    from walletsign_cli.cli import render
-
     _connected(run)
     png = tmp_path / "c.png"
     result = run("connect-url", "--wallet", "phantom", *CONNECT_ARGS, "--qr-file", str(png))
@@ -629,7 +627,7 @@ def test_png_file_holds_the_qr_matrix(run: Any, tmp_path: Path) -> None:
     width, height = struct.unpack(">II", content[16:24])
     idat_len = struct.unpack(">I", content[33:37])[0]
     pixels = zlib.decompress(content[41 : 41 + idat_len])
-    matrix = render.make_qr(result.stdout.strip()).get_matrix()
+    matrix = qr.make_qr(result.stdout.strip()).get_matrix()
     scale = width // len(matrix)
     assert width == height == len(matrix) * scale
     row_bytes = width + 1

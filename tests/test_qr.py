@@ -173,3 +173,26 @@ def test_a_terminal_too_narrow_gets_a_file_not_a_drawing(
     monkeypatch.setenv("COLUMNS", "200")
     result = sign_url(run, "--qr", message=message)
     assert decode(scaled(terminal_cells(result.stderr), 2, 0)) == [result.stdout.strip().encode()]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("connect-url", "--wallet", "phantom", "--app-url", "https://example.com",
+         "--redirect-link", "myapp://onConnect"),
+        ("browse-url", "https://example.com/item", "--ref", "https://example.com",
+         "--wallet", "phantom"),
+        ("fungible-url", "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"),
+    ],
+)  # fmt: skip
+def test_every_url_command_draws_the_same_scannable_code(
+    run: Any, tmp_path: Path, argv: tuple[str, ...]
+) -> None:
+    # connect-url and the link commands use the same QR code as sign-url: --qr-invert, the
+    # quiet zone and a file that decodes to the exact URL.
+    png = tmp_path / "code.png"
+    result = run(*argv, "--qr-invert", "--qr-file", str(png))
+    assert result.exit_code == 0, result.stderr
+    url = result.stdout.strip().encode()
+    assert decode(scaled(terminal_cells(result.stderr), margin=2, background=255)) == [url]
+    assert decode(png_pixels(png.read_bytes())) == [url]

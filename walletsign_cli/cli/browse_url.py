@@ -16,7 +16,7 @@ from walletsign_cli.protocols.dapp import links
     cls=HelpCommand,
     help_groups={
         "Request": ["--ref", "--wallet", "--base-url"],
-        "Output": ["--qr", "--qr-file", "--json"],
+        "Output": ["--qr", "--qr-invert", "--qr-file", "--json"],
     },
 )
 @click.argument("url", metavar="URL")
@@ -42,6 +42,7 @@ def command(
     wallet: str | None,
     base_url: str | None,
     qr: bool,
+    qr_invert: bool,
     qr_file: str | None,
     as_json: bool,
 ) -> None:
@@ -60,4 +61,4 @@ def command(
     if wallet is None and base_url is None:
         raise UsageError("missing option '--wallet' (or give --base-url)")
     link = links.build_browse(url, ref, wallet=wallet, base_url=base_url)
-    present_link(env, link, qr=qr, qr_file=qr_file)
+    present_link(env, link, click.get_current_context().params)

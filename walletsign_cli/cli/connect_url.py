@@ -19,7 +19,8 @@ from walletsign_cli.cli.listen_flow import (
     start_listener,
 )
 from walletsign_cli.cli.output import json_option, note
-from walletsign_cli.cli.render import QrBeforeSave, present_request
+from walletsign_cli.cli.qr import QR_OPTIONS, QrBeforeSave, qr_options
+from walletsign_cli.cli.render import present_request
 from walletsign_cli.protocols import deeplink
 from walletsign_cli.protocols.dapp.options import check_connect_options
 from walletsign_cli.protocols.dapp.report import request_tables
@@ -30,7 +31,7 @@ from walletsign_cli.protocols.dapp.report import request_tables
     help_groups={
         "Request": ["--wallet", "--app-url", "--redirect-link", "--cluster", "--base-url"],
         "Keystore": ["--key"],
-        "Output": ["--qr", "--qr-file", "--json"],
+        "Output": [*QR_OPTIONS, "--json"],
         LISTEN_HELP_GROUP: LISTEN_OPTIONS,
     },
 )
@@ -66,8 +67,7 @@ from walletsign_cli.protocols.dapp.report import request_tables
     help="Another deeplink base [default: the wallet's documented one, e.g. "
     "https://phantom.app/ul/v1/]; e.g. phantom://v1/ or https://phantom.com/ul/v1/.",
 )
-@click.option("--qr", is_flag=True, help="Draw a QR code of the URL on stderr.")
-@click.option("--qr-file", metavar="PATH", help="Write a QR code of the URL to PATH (.svg, .png).")
+@qr_options
 @listen_options
 @json_option
 @pass_env
@@ -80,6 +80,7 @@ def command(
     key: str,
     base_url: str | None,
     qr: bool,
+    qr_invert: bool,
     qr_file: str | None,
     listen: bool,
     listen_host: str,
@@ -115,7 +116,7 @@ def _build_and_show(env: Environment, given: Mapping[str, Any], redirect_link: s
     """Plan and save in one keystore transaction (the QR file first), then print. ``given``
     is the command's parameters."""
     store, key = env.keystore(), given["key"]
-    qr_code = QrBeforeSave(given["qr"], given["qr_file"])
+    qr_code = QrBeforeSave.of(given)
     plan = api.connect_url(
         store,
         wallet=given["wallet"],

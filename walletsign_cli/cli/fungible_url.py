@@ -13,7 +13,10 @@ from walletsign_cli.protocols.dapp import links
 
 @click.command(
     cls=HelpCommand,
-    help_groups={"Request": ["--wallet", "--base-url"], "Output": ["--qr", "--qr-file", "--json"]},
+    help_groups={
+        "Request": ["--wallet", "--base-url"],
+        "Output": ["--qr", "--qr-invert", "--qr-file", "--json"],
+    },
 )
 @click.argument("token", metavar="TOKEN")
 @click.option(
@@ -36,6 +39,7 @@ def command(
     wallet: str,
     base_url: str | None,
     qr: bool,
+    qr_invert: bool,
     qr_file: str | None,
     as_json: bool,
 ) -> None:
@@ -50,4 +54,4 @@ def command(
       walletsign fungible-url EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v --qr
     """
     link = links.build_fungible(token, wallet=wallet, base_url=base_url)
-    present_link(env, link, qr=qr, qr_file=qr_file)
+    present_link(env, link, click.get_current_context().params)

@@ -5,14 +5,13 @@ The links are :mod:`walletsign_cli.protocols.dapp.links`; this module only print
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
-
-import click
 
 from walletsign_cli.cli import render
 from walletsign_cli.cli.context import Environment
 from walletsign_cli.cli.output import emit, emit_json, json_option, note, warn
+from walletsign_cli.cli.qr import QrBeforeSave, qr_options
 from walletsign_cli.protocols.dapp import links
 from walletsign_cli.text import aligned
 
@@ -20,13 +19,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def link_options(func: F) -> F:
-    """``--base-url``, ``--qr``, ``--qr-file`` and ``--json`` of the link commands."""
+    """``--qr``, ``--qr-invert``, ``--qr-file`` and ``--json`` of the link commands."""
     for option in reversed(
         [
-            click.option("--qr", is_flag=True, help="Draw a QR code of the URL on stderr."),
-            click.option(
-                "--qr-file", metavar="PATH", help="Write a QR code of the URL to PATH (.svg, .png)."
-            ),
+            qr_options,
             json_option,
         ]
     ):
@@ -34,16 +30,12 @@ def link_options(func: F) -> F:
     return func
 
 
-def present_link(env: Environment, link: links.Link, *, qr: bool, qr_file: str | None) -> None:
+def present_link(env: Environment, link: links.Link, given: Mapping[str, Any]) -> None:
     """A built link on stdout (or its JSON document); its length warning, parameters and QR
-    code on stderr. An unwritable ``--qr-file`` fails before anything is printed."""
-    code = None
-    if qr_file is not None:
-        render.check_qr_file(qr_file)
-    if qr or qr_file is not None:
-        code = render.make_qr(link.url)
-    if qr_file is not None:
-        render.write_qr_file(code, qr_file)
+    code on stderr. ``given`` is the command's parameters (``qr``, ``qr_invert``,
+    ``qr_file``); an unwritable ``--qr-file`` fails before anything is printed."""
+    qr_code = QrBeforeSave.of(given)
+    qr_code.prepare(link.url)
     for text in link.warnings():
         warn(text)
     if env.as_json:
@@ -51,10 +43,7 @@ def present_link(env: Environment, link: links.Link, *, qr: bool, qr_file: str |
     else:
         emit(link.url)
         render.show_tables(env, [(f"{link.method} link", links.link_rows(link))])
-    if qr:
-        render.print_qr(code)
-    if qr_file is not None:
-        note(f"wrote the QR code to {qr_file}")
+    qr_code.show()
 
 
 def report_decoded(env: Environment, link: links.Link) -> None:

@@ -143,10 +143,15 @@ class QrBeforeSave:
         return cls(given["qr"], given["qr_file"], invert=bool(given.get("qr_invert")))
 
     def __call__(self, plan: ConnectPlan | RequestPlan) -> None:
+        self.prepare(plan.request.url)
+
+    def prepare(self, url: str) -> None:
+        """Make the code of ``url`` (and write ``--qr-file``); an unwritable path fails here,
+        before anything is saved or printed."""
         if self.qr_file is not None:
             check_qr_file(self.qr_file)
         if self.qr or self.qr_file is not None:
-            self.code = make_qr(plan.request.url)
+            self.code = make_qr(url)
         if self.qr_file is not None:
             write_qr_file(self.code, self.qr_file)
 

@@ -10,34 +10,27 @@ style off at once.
 
 from __future__ import annotations
 
-import io
-import shutil
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import click
 
 from walletsign_cli.cli.context import Environment
 from walletsign_cli.cli.output import (
     color_enabled,
     emit,
     emit_json,
-    note,
     shown,
     stderr_is_terminal,
     stdout_is_terminal,
     warn,
 )
-from walletsign_cli.core import qr_image
-from walletsign_cli.errors import BadInputError
 from walletsign_cli.text import Tone
 from walletsign_cli.text import shown_message as _shown_message
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from walletsign_cli.cli.qr import QrBeforeSave
     from walletsign_cli.protocols.dapp import ConnectPlan, RequestPlan
 
 Rows = Sequence[tuple[str, str]]
@@ -117,85 +110,7 @@ def _print_table(console: Any, title: str, rows: Rows, text_type: Any) -> None:
             console.print(text_type(value), soft_wrap=True, crop=False)
 
 
-# -- QR codes --------------------------------------------------------------------------------
-
-
-def make_qr(url: str) -> Any:
-    """A fitted QR code of ``url``; exit 3 (not a crash) when it cannot fit in one."""
-    import qrcode.constants
-    from qrcode.exceptions import DataOverflowError
-
-    data = qr_image.check_fits(url.encode("utf-8"))
-    # Medium error correction scans best; fall back to Low to fit longer links.
-    for level in (qrcode.constants.ERROR_CORRECT_M, qrcode.constants.ERROR_CORRECT_L):
-        qr = qrcode.QRCode(error_correction=level, border=2)
-        qr.add_data(data)
-        try:
-            qr.make(fit=True)
-        except (DataOverflowError, ValueError):  # qrcode 8 may say "Invalid version"
-            continue
-        return qr
-    raise qr_image.too_long(len(data))
-
-
-def check_qr_file(path: str) -> str:
-    """Validate ``--qr-file`` before anything is written: ``.svg`` or ``.png``."""
-    suffix = Path(path).suffix.lower()
-    if suffix in (".svg", ".png"):
-        return suffix[1:]
-    raise BadInputError(f"--qr-file must end in .svg or .png, got {path!r}")
-
-
-def write_qr_file(qr: Any, path: str) -> None:
-    """Write the QR code as SVG (qrcode's pure-Python writer) or PNG (``core.qr_image``)."""
-    if check_qr_file(path) == "svg":
-        from qrcode.image.svg import SvgPathImage
-
-        buffer = io.BytesIO()
-        qr.make_image(image_factory=SvgPathImage).save(buffer)
-        content = buffer.getvalue()
-    else:
-        content = qr_image.png_bytes(qr.get_matrix())
-    try:
-        with open(path, "wb") as handle:  # noqa: PTH123 - a user-given path
-            handle.write(content)
-    except OSError as exc:
-        raise BadInputError(f"--qr-file: cannot write {path}: {exc.strerror}") from None
-
-
-def print_qr(qr: Any) -> None:
-    """Draw the QR code on stderr with half blocks, light modules lit (scans on dark themes)."""
-    matrix: list[list[bool]] = qr.get_matrix()
-    lines = qr_image.half_block_lines(matrix)
-    if stderr_is_terminal():
-        columns = shutil.get_terminal_size().columns
-        if columns < len(matrix):
-            warn(
-                f"the QR code is {len(matrix)} columns wide and the terminal {columns}: "
-                "widen it (or use --qr-file) to scan"
-            )
-        click.echo("", err=True)
-    click.echo("\n".join(lines), err=True)
-
-
 # -- a built request, for humans or --json ---------------------------------------------------
-
-
-class QrBeforeSave:
-    """The ``before_save`` hook of a request: make the QR code (and write ``--qr-file``)
-    before the keystore changes, so that a path that cannot be written changes nothing."""
-
-    def __init__(self, qr: bool, qr_file: str | None) -> None:
-        self.qr, self.qr_file = qr, qr_file
-        self.code: Any = None
-
-    def __call__(self, plan: ConnectPlan | RequestPlan) -> None:
-        if self.qr_file is not None:
-            check_qr_file(self.qr_file)
-        if self.qr or self.qr_file is not None:
-            self.code = make_qr(plan.request.url)
-        if self.qr_file is not None:
-            write_qr_file(self.code, self.qr_file)
 
 
 def present_request(
@@ -215,7 +130,4 @@ def present_request(
     else:
         emit(str(document["url"]))
         show_tables(env, tables)
-    if qr_code.code is not None and qr_code.qr:
-        print_qr(qr_code.code)
-    if qr_code.qr_file is not None:
-        note(f"wrote the QR code to {qr_code.qr_file}")
+    qr_code.show()

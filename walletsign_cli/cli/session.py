@@ -50,11 +50,7 @@ def send_request(
         redirect_link=redirect_link,
         before_save=qr_code,
     )
-    # The QR code is cli.qr's (it is not drawn on a terminal too narrow for it), so the
-    # request is presented without render's own.
-    no_qr = render.QrBeforeSave(False, None)
-    render.present_request(env, plan, tables=request_tables(plan.request, shown), qr_code=no_qr)
-    qr_code.show()
+    render.present_request(env, plan, tables=request_tables(plan.request, shown), qr_code=qr_code)
     return plan
 
 

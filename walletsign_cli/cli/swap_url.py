@@ -15,7 +15,7 @@ from walletsign_cli.protocols.dapp import links
     cls=HelpCommand,
     help_groups={
         "Request": ["--buy", "--sell", "--wallet", "--base-url"],
-        "Output": ["--qr", "--qr-file", "--json"],
+        "Output": ["--qr", "--qr-invert", "--qr-file", "--json"],
     },
 )
 @click.option("--buy", metavar="TOKEN", help="The token to buy [default: SOL].")
@@ -41,6 +41,7 @@ def command(
     wallet: str,
     base_url: str | None,
     qr: bool,
+    qr_invert: bool,
     qr_file: str | None,
     as_json: bool,
 ) -> None:
@@ -57,4 +58,4 @@ def command(
           --sell solana:101/address:EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v --json
     """
     link = links.build_swap(buy, sell, wallet=wallet, base_url=base_url)
-    present_link(env, link, qr=qr, qr_file=qr_file)
+    present_link(env, link, click.get_current_context().params)
