@@ -19,6 +19,7 @@ from tests.test_cli_deeplinks import _connected
 from tests.test_listen import Listening, http
 from walletsign_cli.cli.root import cli
 from walletsign_cli.core import base58
+from walletsign_cli.core.ed25519 import Ed25519SigningKey
 
 
 def invoke_as_installed(*args: str) -> Result:
@@ -211,3 +212,34 @@ def test_a_changed_signature_gets_a_verify_command_that_fails(keystore_path: Pat
     argv[index] = "hellO"
     pasted = _run_pasted(shlex.join(argv), keystore_path)
     assert pasted.returncode == 1, pasted.stderr
+
+
+def test_a_solana_signature_given_with_address_points_to_public_key() -> None:
+    key = Ed25519SigningKey.from_seed(bytes(32))
+    signature = base58.encode(key.sign(b"hi"))
+    address = "0x15A5dbcbeE10184284F7b5DB99Ce1D2bEe0E713f"
+    result = invoke("verify", "--address", address, "--signature", signature, "--message", "hi")
+    assert result.exit_code == 3
+    assert "it is a base58 ed25519 signature" in result.stderr
+    assert "walletsign: hint: verify a Solana signature with --public-key" in result.stderr
+
+
+def test_a_mistyped_address_is_not_offered_a_corrected_spelling() -> None:
+    # The checksummed form of a mistyped address keeps the typo: it must not be offered.
+    typo = "0x15A5dbcbeE10184284F7b5DB99Ce1D2bEe0E713F"
+    result = invoke("verify", "--address", typo, "--signature", "0x" + "ab" * 65, "--message", "m")
+    assert result.exit_code == 3
+    assert "does not match its EIP-55 checksum" in result.stderr
+    assert "probably mistyped" in result.stderr
+    assert "0x15A5dbcbeE10184284F7b5DB99Ce1D2bEe0E713f" not in result.stderr
+
+
+def test_batch_help_gives_the_line_format_and_the_exit_rule() -> None:
+    text = " ".join(invoke("verify", "--help").stdout.split())
+    assert "see the README" not in text
+    for words in (
+        "public_key (Solana) or address (Ethereum)",
+        '{"line", "id", "valid", "chain", "scheme", "error"}',
+        "3 when any line is malformed, else 1 when any is invalid",
+    ):
+        assert words in text, words

@@ -140,7 +140,16 @@ Examples:
     help="offchain-v0: the 32-byte application domain [default: zeros].",
 )
 @click.option("--allow-high-s", is_flag=True, help="Ethereum: accept a malleable high-s signature.")
-@click.option("--batch", metavar="FILE|-", help="Verify JSON Lines (see the README), one per line.")
+@click.option(
+    "--batch",
+    metavar="FILE|-",
+    help="Verify JSON Lines: one object a line with public_key (Solana) or address "
+    "(Ethereum), signature, one of message / message_hex / message_b58 (typed_data for "
+    "eip712), and optional id, scheme, domain, nonce. One result line each, in order: "
+    '{"line", "id", "valid", "chain", "scheme", "error"}. Exit 0 when every line is valid, '
+    "3 when any line is malformed, else 1 when any is invalid. .parquet / .arrow files "
+    "are read as tables (--format).",
+)
 @click.option(
     "--jobs",
     metavar="N",

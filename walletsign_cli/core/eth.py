@@ -61,8 +61,10 @@ def parse_address(text: str, *, name: str = "address") -> bytes:
         raise BadInputError(f"{name} is not hex: {text!r}") from None
     if body != body.lower() and body != body.upper() and to_checksum_address(raw) != "0x" + body:
         raise BadInputError(
-            f"{name} has a bad EIP-55 checksum: {text}",
-            hint=f"the checksummed form is {to_checksum_address(raw)}",
+            f"{name} does not match its EIP-55 checksum: {text}",
+            # No corrected spelling: it would be the checksum of the mistyped address.
+            hint="the mixed case is a checksum, and it does not fit these digits: the address "
+            "is probably mistyped; copy it again from its source",
         )
     return raw
 

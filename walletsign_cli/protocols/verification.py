@@ -539,9 +539,13 @@ def parse_eth_signature_text(text: str, *, name: str = "--signature") -> tuple[b
     if not body:
         raise BadInputError(f"{name} is empty")
     if len(body) % 2 or not set(body) <= _HEX:
+        solana = base58.decode_fixed(value, SIGNATURE_SIZE) is not None
         raise BadInputError(
-            f"{name} is not 0x-hex ({len(body)} characters)",
-            hint="an Ethereum signature is 0x followed by 130 hex digits (r, s, v)",
+            f"{name} is not 0x-hex ({len(body)} characters)"
+            + ("; it is a base58 ed25519 signature, as Solana wallets return" if solana else ""),
+            hint="verify a Solana signature with --public-key ADDRESS (not --address)"
+            if solana
+            else "an Ethereum signature is 0x followed by 130 hex digits (r, s, v)",
         )
     return bytes.fromhex(body), "hex", source
 
