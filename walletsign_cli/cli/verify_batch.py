@@ -12,7 +12,6 @@ A Parquet or Arrow ``--batch`` (``--format``, or the file's suffix) goes to
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import os
 import sys
 from collections import deque
@@ -116,6 +115,8 @@ def verify_stream(
         for first, block in _numbered(read_blocks(stream, BLOCK_BYTES, eager=True)):
             deliver(verifier.block(first, block))
         return totals[0], totals[1], totals[2]
+
+    import multiprocessing  # only with --jobs > 1: a one-process batch never pays for it
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
