@@ -643,3 +643,23 @@ def test_listen_and_decode_redirect_show_the_same_transaction_checks(
     shown = capsys.readouterr().err
     assert "transaction 1 (legacy): verified" in shown
     assert "walletsign:   + instruction 0: ComputeBudget" in shown
+
+
+def test_doctor_reads_the_unencrypted_links(run: Any) -> None:
+    # A browse, fungible or swap link is no answer and carries no redirect link: doctor
+    # says what it opens (it once read a browse link as an empty answer).
+    built = ok_json(run("browse-url", "https://example.com/a?b=1", "--ref", "https://example.com",
+                        "--wallet", "phantom", "--json"))  # fmt: skip
+    code, report = doctor(run, built["url"])
+    assert code == 0
+    kind = find(report, "input.kind")
+    assert kind["status"] == "ok"
+    assert kind["message"].startswith("a browse link: the wallet opens https://example.com/a?b=1")
+    assert "it sends no answer" in kind["message"]
+    assert not any(c["id"].startswith("answer.") for c in report["checks"])
+    code, report = doctor(run, "https://phantom.app/ul/browse/https://example.com?ref=x")
+    assert code == 3
+    assert "not URL-encoded" in find(report, "link")["message"]
+    code, report = doctor(run, "https://phantom.app/ul/v1/fungible?token=x")
+    assert code == 0
+    assert "not a CAIP-19 asset id" in find(report, "link")["message"]

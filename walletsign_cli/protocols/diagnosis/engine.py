@@ -6,6 +6,7 @@ from walletsign_cli.core import base58, keyforms
 from walletsign_cli.errors import BadInputError
 from walletsign_cli.limits import MAX_URL_CHARS
 from walletsign_cli.protocols import deeplink
+from walletsign_cli.protocols.dapp import links
 from walletsign_cli.protocols.diagnosis.answer import diagnose_answer
 from walletsign_cli.protocols.diagnosis.checks import Check, Report, ok, problem, warning
 from walletsign_cli.protocols.diagnosis.request import is_request, lint_request
@@ -50,6 +51,9 @@ def diagnose(
     if not url:
         report.checks.append(problem("input", "the input is empty"))
         return report
+    if links.link_method(url) is not None:
+        report.checks += _link_checks(url, expect_answer=expect_answer)
+        return report
     if is_request(url):
         lint = lint_request(url, doc)
         asks = lint[0].message if lint and lint[0].id == "request.method" else "a request"
@@ -68,6 +72,24 @@ def diagnose(
     report.checks.append(ok("input.kind", "a wallet's answer (the redirect the wallet opened)"))
     report.checks += diagnose_answer(url, doc, keystore)
     return report
+
+
+def _link_checks(url: str, *, expect_answer: bool) -> list[Check]:
+    """An unencrypted browse, fungible or swap link: what it opens, and that no answer comes
+    back (so there is nothing to decode)."""
+    try:
+        link = links.parse_link(url)
+    except BadInputError as exc:
+        return [problem("link", exc.message, hint="build it again with walletsign browse-url")]
+    kind = f"a {link.method} link: the wallet {link.describe()}; it sends no answer"
+    checks = [
+        problem("input.kind", kind, hint="there is no answer to decode for this link")
+        if expect_answer
+        else ok("input.kind", kind)
+    ]
+    checks += [warning("link", note) for note in link.notes]
+    checks += [warning("link.length", text) for text in link.warnings()]
+    return checks
 
 
 def _key_checks(text: str) -> list[Check]:
