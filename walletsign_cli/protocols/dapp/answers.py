@@ -25,6 +25,7 @@ from walletsign_cli.limits import MAX_URL_CHARS, check_size
 from walletsign_cli.protocols import deeplink, paste
 from walletsign_cli.protocols.dapp import transactions
 from walletsign_cli.protocols.dapp.matching import match_connect
+from walletsign_cli.protocols.dapp.recheck import signature_part
 from walletsign_cli.protocols.dapp.result import RedirectResult, replay_warning
 from walletsign_cli.protocols.dapp.sessions import mark_answered, pending_requests, resolve_session
 from walletsign_cli.protocols.state import (
@@ -478,17 +479,6 @@ def _signed_bytes(req: PendingRequest) -> bytes | None:
         tx = transactions.parse_b58_transaction(req.transactions[0], "the requested transaction")
         return tx.message.raw
     return None
-
-
-def signature_part(raw: bytes, message: bytes) -> bytes:
-    """The 64-byte signature in what a wallet returned: itself, or the signature part of
-    ``message || signature`` (some wallets) or ``signature || message`` (NaCl's signed form)."""
-    size = ed25519.SIGNATURE_SIZE
-    if len(raw) == size + len(message) and raw[:-size] == message:
-        return raw[-size:]
-    if len(raw) == size + len(message) and raw[size:] == message:
-        return raw[:size]
-    return raw
 
 
 def signature_layout(raw: bytes, message: bytes) -> str | None:

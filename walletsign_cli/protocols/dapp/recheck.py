@@ -72,13 +72,13 @@ def recheck(public_key: str | None, signature: object, message_b58: str | None) 
     except BadInputError:
         return None
     if message is not None:
-        raw = _signature_part(raw, message)
+        raw = signature_part(raw, message)
     return Recheck(public_key, message, base58.encode(raw))
 
 
-def _signature_part(raw: bytes, message: bytes) -> bytes:
-    """The 64-byte signature of ``message || signature`` or ``signature || message`` (the
-    layouts decode-redirect accepts), else ``raw`` itself."""
+def signature_part(raw: bytes, message: bytes) -> bytes:
+    """The 64-byte signature in what a wallet returned: itself, or the signature part of
+    ``message || signature`` (some wallets) or ``signature || message`` (NaCl's signed form)."""
     size = ed25519.SIGNATURE_SIZE
     if len(raw) == size + len(message):
         if raw[:-size] == message:
