@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import base58 as reference
 import pytest
 from hypothesis import given, settings
@@ -120,3 +125,73 @@ def test_hint_for_names_base64_and_hex_look_alikes() -> None:
     assert "base64" in (base58.hint_for("ab+/=") or "")
     assert "no 0, O, I or l" in (base58.hint_for("0abc") or "")
     assert base58.hint_for("abc") is None
+
+
+# --- the compiled decoder (walletsign[fast]) against the pure-Python one -------------------
+
+ALPHABET_OR_NOT = base58.ALPHABET + "0OIl+/= é"
+
+
+def _near_canonical(raw: bytes, edit: int, position: int, char: str) -> str:
+    """The canonical text of ``raw``, then one edit: none, a leading ``1`` more or less, a
+    character replaced, dropped or added (the inputs where a decoder's checks matter)."""
+    text = base58.encode(raw)
+    at = position % (len(text) + 1)
+    return [
+        text,
+        "1" + text,
+        text[1:],
+        text[:at] + char + text[at + 1 :],
+        text[:at] + text[at + 1 :],
+        text[:at] + char + text[at:],
+    ][edit]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from([32, 64]).flatmap(
+        lambda size: (
+            st.binary(min_size=size, max_size=size)
+            | st.binary(max_size=4).map(lambda b: b.rjust(size, b"\0"))
+        )
+    ),
+    st.integers(0, 5),
+    st.integers(0, 100),
+    st.sampled_from(ALPHABET_OR_NOT),
+)
+def test_the_compiled_decoder_answers_what_the_python_one_answers(
+    raw: bytes, edit: int, position: int, char: str
+) -> None:
+    text = _near_canonical(raw, edit, position, char)
+    for size in (32, 64):
+        expected = base58.decode_fixed_python(text, size)
+        assert base58.decode_fixed(text, size) == expected
+        if edit == 0 and size == len(raw):
+            assert expected == raw
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.sampled_from(ALPHABET_OR_NOT), max_size=100) | st.text(max_size=100))
+def test_the_compiled_decoder_refuses_what_the_python_one_refuses(text: str) -> None:
+    for size in (32, 64):
+        assert base58.decode_fixed(text, size) == base58.decode_fixed_python(text, size)
+
+
+def test_the_dev_install_has_the_compiled_decoder() -> None:
+    # The comparisons above compare two decoders only when fd58 is there: the dev extra
+    # (what make test installs) includes it, so CI always runs them.
+    assert base58.COMPILED
+    assert base58.decode_fixed is not base58.decode_fixed_python
+
+
+def test_without_fd58_the_python_decoder_serves(tmp_path: Path) -> None:
+    blocker = tmp_path / "sitecustomize.py"
+    blocker.write_text("import sys\nsys.modules['fd58'] = None\n")  # import fd58 fails
+    code = (
+        "from walletsign_cli.core import base58\n"
+        "assert not base58.COMPILED and base58.decode_fixed is base58.decode_fixed_python\n"
+        "raw = bytes(range(64))\n"
+        "assert base58.decode_fixed(base58.encode(raw), 64) == raw\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)

@@ -12,9 +12,21 @@ multiplies by number-theoretic transform); decoding only multiplies, which ``int
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from walletsign_cli.errors import BadInputError
+
+_COMPILED: dict[int, Callable[[bytes], bytes]] = {}
+try:
+    # The optional compiled decoder of 32- and 64-byte values (``walletsign[fast]``:
+    # Firedancer's fd58). It answers exactly what :func:`decode_fixed_python` answers (the
+    # tests compare the two on arbitrary text); without it the pure-Python one runs.
+    import fd58
+except ImportError:  # pragma: no cover - depends on the install
+    pass
+else:
+    _COMPILED.update({32: fd58.dec32, 64: fd58.dec64})
 
 if TYPE_CHECKING:
     # decimal is imported by the large-input path only: start-up does not pay for it.
@@ -257,7 +269,7 @@ _LOOP_DIGITS = 24
 _MAX_DIGITS = {32: 44, 64: 88}
 
 
-def decode_fixed(text: str, size: int) -> bytes | None:
+def decode_fixed_python(text: str, size: int) -> bytes | None:
     """The ``size`` bytes (32 or 64) of canonical base58 ``text``, or None when it is not
     exactly that (then :func:`decode` gives the error message). Fast: no per-digit loop.
 
@@ -285,3 +297,19 @@ def decode_fixed(text: str, size: int) -> bytes | None:
     if raw[:zeros] != bytes(zeros) or (zeros < size and raw[zeros] == 0):
         return None
     return raw
+
+
+def _decode_fixed_compiled(text: str, size: int) -> bytes | None:
+    """:func:`decode_fixed_python`'s answer from fd58 (about a fifth of its instructions)."""
+    decode = _COMPILED.get(size)
+    if decode is None:
+        return None
+    try:
+        return decode(text.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):  # not base58, not canonical, not that size
+        return None
+
+
+COMPILED = bool(_COMPILED)
+"""Whether :func:`decode_fixed` is the compiled decoder (``walletsign[fast]`` installed)."""
+decode_fixed = _decode_fixed_compiled if COMPILED else decode_fixed_python
