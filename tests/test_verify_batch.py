@@ -175,9 +175,12 @@ def test_jobs_2_keeps_the_order(run: Any, tmp_path: Path, monkeypatch: pytest.Mo
 
 def test_job_blocks_scale_with_the_file(tmp_path: Path) -> None:
     path = tmp_path / "f"
-    path.write_bytes(b"x" * 10_000_000)
+    path.write_bytes(b"x" * 20_000_000)
     with path.open("rb") as handle:
         assert verify_batch._job_block_bytes(handle, 2) == verify_batch.JOB_BLOCK_BYTES
+    path.write_bytes(b"x" * 5_000_000)  # 20,000 lines: 32 blocks a worker, the last short
+    with path.open("rb") as handle:
+        assert verify_batch._job_block_bytes(handle, 2) == 5_000_000 // 64
     path.write_bytes(b"x" * 200_000)
     with path.open("rb") as handle:
         assert verify_batch._job_block_bytes(handle, 2) == verify_batch.MIN_JOB_BLOCK_BYTES

