@@ -30,7 +30,7 @@ from walletsign_cli.core import base58
 from walletsign_cli.core.ed25519 import Ed25519SigningKey
 from walletsign_cli.protocols.jobs import Defaults
 
-ROUNDS = 3
+ROUNDS = 5
 
 
 def _make_file(

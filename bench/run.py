@@ -458,6 +458,8 @@ def table(rows: list[Row]) -> str:
 def main() -> int:
     began = time.perf_counter()
     print(f"walletsign bench: Python {sys.version.split()[0]} at {sys.executable}", flush=True)
+    decoder = "compiled (fd58, the fast extra)" if base58.COMPILED else "pure Python (no fd58)"
+    print(f"base58 keys and signatures: {decoder}; cpus: {os.cpu_count()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="walletsign-bench-") as tmp:
         folder = Path(tmp)
         rows = attempt("start-up", lambda: startup_rows(folder))
