@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -176,3 +177,66 @@ def test_before_save_raising_saves_nothing(store: api.Keystore) -> None:
             before_save=refuse,
         )
     assert not store.path.exists()
+
+
+def test_send_options_go_into_the_link_and_back(store: api.Keystore) -> None:
+    from tests.test_solana_tx import legacy_message, unsigned
+
+    account = base58.decode(connected(store))
+    tx = base58.encode(unsigned(legacy_message(account)))
+    options = {"skipPreflight": False, "preflightCommitment": "confirmed", "maxRetries": 3}
+    plan = api.sign_transactions_url(
+        store, [tx], redirect_link="myapp://s", send=True, send_options=options
+    )
+    answer = api.simulate_wallet(store, plan.request.url)
+    assert answer.request.method == "signAndSendTransaction"
+    assert answer.send_options == options
+    result = api.decode_answer(store, answer.redirect)
+    assert result.send_options == options
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        ({"retries": 3}, "send_options: unknown key 'retries'"),
+        ({"skipPreflight": "no"}, "send_options: skipPreflight must be true or false"),
+    ],
+)
+def test_bad_send_options_are_refused_before_anything_is_saved(
+    store: api.Keystore, options: dict[str, Any], words: str
+) -> None:
+    from tests.test_solana_tx import legacy_message, unsigned
+
+    tx = base58.encode(unsigned(legacy_message(base58.decode(connected(store)))))
+    before = (store.path).read_bytes()
+    with pytest.raises(BadInputError, match=re.escape(words)):
+        api.sign_transactions_url(
+            store, [tx], redirect_link="myapp://s", send=True, send_options=options
+        )
+    assert store.path.read_bytes() == before
+
+
+def test_browse_fungible_and_swap_links_as_the_commands_write_them(run: Any) -> None:
+    page, ref = "https://example.com/app?x=1", "https://example.com"
+    browse = api.browse_url(page, ref=ref, wallet="solflare")
+    cli = run("browse-url", page, "--ref", ref, "--wallet", "solflare", "--json")
+    assert cli.exit_code == 0 and browse.url == json.loads(cli.stdout)["url"]
+    assert api.read_link(browse.url).values == {"url": page, "ref": ref}
+
+    mint = "So11111111111111111111111111111111111111112"
+    fungible = api.fungible_url(mint)
+    assert fungible.url == json.loads(run("fungible-url", mint, "--json").stdout)["url"]
+    swap = api.swap_url(buy=mint)
+    assert swap.url == json.loads(run("swap-url", "--buy", mint, "--json").stdout)["url"]
+    read = api.read_link(swap.url)
+    caip19 = f"solana:101/address:{mint}"  # a bare mint is written as its CAIP-19 id
+    assert (read.method, read.values["buy"], read.values["sell"]) == ("swap", caip19, "")
+
+
+def test_link_calls_name_what_is_wrong() -> None:
+    with pytest.raises(BadInputError, match="wallet must be one of"):
+        api.browse_url("https://example.com", ref="https://example.com", wallet="metamask")
+    with pytest.raises(BadInputError, match="needs --wallet or --base-url"):
+        api.browse_url("https://example.com", ref="https://example.com")
+    with pytest.raises(BadInputError, match="not a browse, fungible or swap link"):
+        api.read_link("https://example.com/")

@@ -25,10 +25,12 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from walletsign_cli.errors import InvalidSignatureError, KeystoreError
+from walletsign_cli.errors import BadInputError, InvalidSignatureError, KeystoreError
 from walletsign_cli.keystore import DEFAULT_LOCK_TIMEOUT, Keystore, locate
 from walletsign_cli.protocols import dapp, deeplink, diagnosis, jobs, simulator
-from walletsign_cli.protocols.dapp import ConnectPlan, RedirectResult, RequestPlan
+from walletsign_cli.protocols.dapp import ConnectPlan, RedirectResult, RequestPlan, links
+from walletsign_cli.protocols.dapp.links import Link
+from walletsign_cli.protocols.dapp.send_options import check_values
 from walletsign_cli.protocols.diagnosis import Report
 from walletsign_cli.protocols.jobs import DEFAULTS, Defaults, JobResult
 from walletsign_cli.protocols.simulator import Answer
@@ -42,19 +44,24 @@ __all__ = [
     "InvalidSignatureError",
     "JobResult",
     "Keystore",
+    "Link",
     "RedirectResult",
     "Report",
     "RequestPlan",
     "Verdict",
+    "browse_url",
     "connect_url",
     "decode_answer",
     "diagnose",
     "disconnect_url",
+    "fungible_url",
     "open_keystore",
+    "read_link",
     "request_url",
     "sign_message_url",
     "sign_transactions_url",
     "simulate_wallet",
+    "swap_url",
     "verify_jobs",
     "verify_signature",
 ]
@@ -169,13 +176,20 @@ def sign_transactions_url(
     *,
     redirect_link: str,
     send: bool = False,
+    send_options: Mapping[str, Any] | None = None,
     session: str | None = None,
     wallet: str | None = None,
     base_url: str | None = None,
 ) -> RequestPlan:
     """``signTransaction`` (one base58 transaction), ``signAllTransactions`` (several) or,
-    with ``send``, ``signAndSendTransaction``; each transaction is parsed first."""
-    content = dapp.sign_transactions(transactions, send=send)
+    with ``send``, ``signAndSendTransaction``; each transaction is parsed first.
+    ``send_options`` (with ``send`` only): web3.js ``SendOptions``, as ``--send-options``
+    checks them, e.g. ``{"skipPreflight": False, "preflightCommitment": "confirmed"}``."""
+    if send_options is not None:
+        problems = check_values(dict(send_options))
+        if problems:
+            raise BadInputError(f"send_options: {problems[0]}")
+    content = dapp.sign_transactions(transactions, send=send, send_options=send_options)
     return request_url(
         store,
         content,
@@ -203,6 +217,44 @@ def disconnect_url(
         wallet=wallet,
         base_url=base_url,
     )
+
+
+def _link_wallet(wallet: str | None) -> str | None:
+    if wallet is not None and wallet not in deeplink.WALLETS:
+        raise BadInputError(f"wallet must be one of {', '.join(deeplink.WALLETS)}, got {wallet!r}")
+    return wallet
+
+
+def browse_url(
+    url: str, *, ref: str, wallet: str | None = None, base_url: str | None = None
+) -> Link:
+    """The ``browse`` deeplink that opens ``url`` in the wallet's in-app browser (``ref``: the
+    requesting app's URL); unencrypted, nothing is stored. ``.url`` is the link."""
+    return links.build_browse(url, ref, wallet=_link_wallet(wallet), base_url=base_url)
+
+
+def fungible_url(
+    token: str, *, wallet: str | None = "phantom", base_url: str | None = None
+) -> Link:
+    """Phantom's ``fungible`` deeplink: the token page of ``token`` (CAIP-19 or a mint)."""
+    return links.build_fungible(token, wallet=_link_wallet(wallet), base_url=base_url)
+
+
+def swap_url(
+    *,
+    buy: str | None = None,
+    sell: str | None = None,
+    wallet: str | None = "phantom",
+    base_url: str | None = None,
+) -> Link:
+    """Phantom's ``swap`` deeplink with ``buy`` and ``sell`` filled in (``None``: SOL)."""
+    return links.build_swap(buy, sell, wallet=_link_wallet(wallet), base_url=base_url)
+
+
+def read_link(url: str) -> Link:
+    """A browse, fungible or swap link read back (``.method``, ``.values``, ``.notes``), as
+    ``decode-redirect`` reads one."""
+    return links.parse_link(url)
 
 
 def decode_answer(
