@@ -5,7 +5,8 @@
   the same bytes in a bare loop (one core each; goal >= 0.95);
 - ``duckdb_vs_cli``: the DuckDB recipe of docs/pipelines.md, run as written over a Parquet
   file of airdrop claims, against ``walletsign verify --batch`` (a subprocess) over the same
-  claims as JSON Lines (goal >= 1.5: no JSON encoding or decoding, DuckDB's threads);
+  claims as JSON Lines (goal >= 1.5: no JSON encoding or decoding, and ``verify_batch``'s
+  ``threads`` verifying on every core; the CLI side is the default one-process run);
 - ``peak_mb``: the peak resident memory of ``walletsign verify --batch claims.parquet`` over
   the same file (goal < 200 MB: it streams by record batch).
 """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import pyarrow as pa
@@ -300,3 +301,99 @@ def test_binary_cells_of_the_wrong_size_are_named_by_their_size() -> None:
     got = rows(arrow.verify_batch(batch))
     assert got[0][1] == "public_key must be a 32-byte ed25519 public key, got 31 bytes (hex)"
     assert str(got[1][1]).startswith("signature is 63 bytes (hex); an ed25519 signature is 64")
+
+
+def mixed_binary_batch() -> pa.RecordBatch:
+    """Binary rows of every kind, in a pattern: valid, invalid, null key, bad sizes, null
+    message, a message over the limit, an off-chain message (the general path's)."""
+    offchain = ED["offchain_messages"]["cases"][0]
+    keys: list[bytes | None] = []
+    signatures: list[bytes | None] = []
+    messages: list[bytes | None] = []
+    for i in range(97):
+        message = f"message {i}".encode()
+        key, signature = KEY.public.raw, KEY.sign(message)
+        kind = i % 8
+        if kind == 1:
+            message += b"!"
+        elif kind == 2:
+            key = None  # type: ignore[assignment]
+        elif kind == 3:
+            key = key[:31]
+        elif kind == 4:
+            signature = signature[:63]
+        elif kind == 5:
+            message = None  # type: ignore[assignment]
+        elif kind == 6 and i < 20:
+            message = b"x" * (MAX_MESSAGE_BYTES + 1)
+        elif kind == 7:
+            key = base58.decode(ED["offchain_messages"]["signer_public_key"])
+            signature = base58.decode(offchain["signature"])
+            message = offchain["message_utf8"].encode()
+        keys.append(key)
+        signatures.append(None if i == 50 else signature)
+        messages.append(message)
+    return pa.RecordBatch.from_pydict(
+        {
+            "public_key": pa.array(keys, pa.binary()),
+            "signature": pa.array(signatures, pa.binary()),
+            "message": pa.array(messages, pa.binary()),
+            "id": pa.array(range(97)),
+        }
+    )
+
+
+@pytest.mark.parametrize("threads", [2, 3, 8, 200])
+def test_threads_give_the_one_thread_rows_in_order(threads: int) -> None:
+    batch = mixed_binary_batch()
+    one = arrow.verify_batch(batch)
+    assert arrow.verify_batch(batch, threads=threads).equals(one)
+    # Not vacuous: the batch holds valid, invalid and malformed rows, nulls among them.
+    errors = one["error"].to_pylist()
+    assert one["valid"].to_pylist().count(True) > 10
+    assert any(e and "does not verify" in e for e in errors)
+    assert any(e and "exactly one of public_key" in e for e in errors)
+    assert any(e and e.startswith("message is 1,000,001 bytes") for e in errors)
+    assert "offchain-legacy-v0" in one["scheme"].to_pylist()
+    assert one["id"].to_pylist() == list(range(97))
+    # String columns and a table of two batches take threads too, with the same rows.
+    jobs = varied_jobs()
+    strings = as_batch(jobs)
+    assert arrow.verify_batch(strings, threads=threads).equals(arrow.verify_batch(strings))
+    table = pa.Table.from_batches([batch.slice(0, 60), batch.slice(60)])
+    threaded = arrow.verify_batch(table, threads=threads)
+    assert isinstance(threaded, pa.Table) and threaded.combine_chunks().equals(
+        pa.Table.from_batches([one]).combine_chunks()
+    )
+
+
+def test_threads_split_the_batch_across_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[int, int] = {}
+    real = arrow._results
+
+    def counting(batch: pa.RecordBatch, *args: Any) -> Any:
+        seen[threading.get_ident()] = batch.num_rows
+        return real(batch, *args)
+
+    monkeypatch.setattr(arrow, "_results", counting)
+    arrow.verify_batch(mixed_binary_batch(), threads=3)
+    assert sorted(seen.values()) == [32, 32, 33] and len(seen) == 3
+    seen.clear()
+    arrow.verify_batch(mixed_binary_batch().slice(0, 1), threads=4)  # one row: one run
+    assert list(seen.values()) == [1]
+    seen.clear()
+    empty = arrow.verify_batch(mixed_binary_batch().slice(0, 0), threads=4)
+    assert empty.num_rows == 0 and empty.schema.names == RESULT_NAMES
+
+
+@pytest.mark.parametrize("threads", [0, -1, arrow.MAX_THREADS + 1, 1.5, "2", True, None])
+def test_a_bad_threads_is_named(threads: Any) -> None:
+    with pytest.raises(BadInputError, match=r"^threads must be") as caught:
+        arrow.verify_batch(mixed_binary_batch(), threads=threads)
+    assert isinstance(caught.value, ValueError)
+
+
+def test_threads_still_name_a_batch_that_cannot_hold_jobs() -> None:
+    batch = pa.RecordBatch.from_pydict({"public_key": ["k"] * 4, "message": ["m"] * 4})
+    with pytest.raises(BadInputError, match="column signature is missing"):
+        arrow.verify_batch(batch, threads=2)
