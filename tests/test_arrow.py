@@ -368,20 +368,22 @@ def test_threads_give_the_one_thread_rows_in_order(threads: int) -> None:
 
 
 def test_threads_split_the_batch_across_threads(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: dict[int, int] = {}
+    runs: list[tuple[int, int]] = []
     real = arrow._results
 
     def counting(batch: pa.RecordBatch, *args: Any) -> Any:
-        seen[threading.get_ident()] = batch.num_rows
+        runs.append((threading.get_ident(), batch.num_rows))
         return real(batch, *args)
 
     monkeypatch.setattr(arrow, "_results", counting)
     arrow.verify_batch(mixed_binary_batch(), threads=3)
-    assert sorted(seen.values()) == [32, 32, 33] and len(seen) == 3
-    seen.clear()
+    # Three runs; the calling thread takes one, the pool's threads (one may take two) the rest.
+    assert sorted(rows for _, rows in runs) == [32, 32, 33]
+    assert len({ident for ident, _ in runs}) >= 2
+    runs.clear()
     arrow.verify_batch(mixed_binary_batch().slice(0, 1), threads=4)  # one row: one run
-    assert list(seen.values()) == [1]
-    seen.clear()
+    assert runs == [(threading.get_ident(), 1)]
+    runs.clear()
     empty = arrow.verify_batch(mixed_binary_batch().slice(0, 0), threads=4)
     assert empty.num_rows == 0 and empty.schema.names == RESULT_NAMES
 
