@@ -182,6 +182,9 @@ the off-chain layouts, SIWS named when it is one); on Ethereum it means the chai
 CHAIN_AUTO = {SOLANA: AUTO, ETHEREUM: EIP191}
 """What ``auto`` (or no scheme) means on each chain."""
 
+TYPED_DATA_SCHEMES = (None, AUTO, EIP712)
+"""A job's own ``scheme`` values under which its ``typed_data`` makes it an EIP-712 job."""
+
 
 def resolve_scheme(scheme: object, chain: str, default: str = AUTO, *, name: str = "scheme") -> str:
     """The scheme a job on ``chain`` runs under (``scheme`` None: ``default`` when it is of
@@ -316,7 +319,7 @@ def parse_job(
     if chain == SOLANA:
         domain, nonce = _claim(obj, defaults, "domain"), _claim(obj, defaults, "nonce")
         scheme = effective_scheme(scheme, domain, nonce, defaults.chain_id)
-    elif "typed_data" in obj and obj.get("scheme") in (None, AUTO, EIP712):
+    elif "typed_data" in obj and obj.get("scheme") in TYPED_DATA_SCHEMES:
         scheme = EIP712
     if message is None and scheme != EIP712:
         message = message_of(obj)
