@@ -144,6 +144,7 @@ def _lazy(module: str, name: str) -> Callable[..., Any]:
 
 
 _ETHEREUM_JOBS = "walletsign_cli.protocols.ethereum"
+_ETHEREUM_BATCH = "walletsign_cli.protocols.ethereum_batch"
 _ETHEREUM_KEYS = (b'"address"', b'"typed_data"')
 
 
@@ -153,6 +154,7 @@ def preload(sample: bytes) -> None:
     pycryptodome and the Ethereum schemes on their first line."""
     if any(key in sample for key in _ETHEREUM_KEYS):
         importlib.import_module(_ETHEREUM_JOBS)
+        importlib.import_module(_ETHEREUM_BATCH)  # the batch's lean path for these lines
 
 
 class Scheme(NamedTuple):
