@@ -69,8 +69,11 @@ def parse_address(text: str, *, name: str = "address") -> bytes:
     return raw
 
 
+@lru_cache(maxsize=4096)
 def public_key_to_address(uncompressed: bytes) -> bytes:
-    """The 20-byte address of a 65-byte uncompressed secp256k1 public key."""
+    """The 20-byte address of a 65-byte uncompressed secp256k1 public key (cached: a batch
+    recovers the same few signers' keys line after line, and one keccak-256 through
+    pycryptodome's Python wrapper costs about 48 k instructions, a cache hit a few hundred)."""
     return keccak256(uncompressed[1:])[-20:]
 
 
