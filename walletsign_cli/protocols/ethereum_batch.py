@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from walletsign_cli.core import eth
-from walletsign_cli.errors import BadInputError, InvalidSignatureError
+from walletsign_cli.errors import BadInputError, WalletsignError
 from walletsign_cli.protocols import eip712, signin
 from walletsign_cli.protocols.jobs import (
     TYPED_DATA_SCHEMES,
@@ -154,7 +154,7 @@ class EthereumLines:
                 return self._personal(address, signature, obj.get("message"))
             if keys <= TYPED_KEYS and scheme in self.typed:
                 return self._typed(address, signature, obj.get("typed_data"))
-        except (BadInputError, InvalidSignatureError):
+        except (WalletsignError, ValueError):  # the general path answers, with its message
             return None
         return None
 
