@@ -6,8 +6,8 @@ output escaping rule: what must hold for every input, not only for the examples 
 - deeplink answers: any text, or a well-formed answer around any payload, gives a Redirect
   or a result, or a WalletsignError (exit 1/3/4/5), never another exception.
 - ``verify --batch`` blocks: any bytes give one result line per non-blank line, in order,
-  with counts that add up, the lean path and the general path agreeing, nothing raw that
-  the escaping rule forbids.
+  with counts that add up, the lean paths (Solana, EIP-191, EIP-712) and the general path
+  agreeing, nothing raw that the escaping rule forbids.
 - the keystore: any bytes, or a real keystore with any one field changed, load as a
   Document or raise KeystoreError, and the file is never changed.
 - the escaping rule: no unsafe character survives in human output or in JSON, and JSON
@@ -36,13 +36,13 @@ from hypothesis import strategies as st
 
 from walletsign_cli.cli import output
 from walletsign_cli.cli.root import cli
-from walletsign_cli.core import base58, box
+from walletsign_cli.core import base58, box, eth
 from walletsign_cli.core.box import X25519KeyPair
 from walletsign_cli.core.ed25519 import Ed25519SigningKey
 from walletsign_cli.core.encoding import escape_text, is_unsafe, parse_hex, to_json
 from walletsign_cli.errors import BadInputError, InternalError, KeystoreError, WalletsignError
 from walletsign_cli.keystore import Keystore
-from walletsign_cli.protocols import dapp, deeplink
+from walletsign_cli.protocols import dapp, deeplink, eip712
 from walletsign_cli.protocols.batch import BatchVerifier
 from walletsign_cli.protocols.state import Document, KeyEntry
 
@@ -290,13 +290,82 @@ def _signed(message: str, id_value: Any, *, good: bool = True) -> bytes:
     return json.dumps(record).encode()
 
 
+ETH_SIGNERS = [eth.EthSigner(bytes([i + 1]) * 32) for i in range(2)]
+CONTRACT = "0x" + "cc" * 20
+TYPED_TYPES = {
+    "EIP712Domain": [{"name": "name", "type": "string"}, {"name": "chainId", "type": "uint256"}],
+    "Note": [{"name": "owner", "type": "address"}, {"name": "text", "type": "string"}],
+}
+# Values of chainId that compare equal to 1 but are not all the same JSON (nor all valid).
+CHAIN_IDS = st.sampled_from([1, True, 1.0, "1", "0x1", 2, -1, None])
+
+
+def _eth_signature(signer: int, digest: bytes, form: int, *, good: bool) -> str:
+    signature = ETH_SIGNERS[signer].sign_digest(digest if good else digest[::-1])
+    if form == 1:  # the malleated twin (high s)
+        n_minus_s = eth.SECP256K1_N - signature.s
+        signature = eth.EthSignature(signature.r, n_minus_s, 1 - signature.recovery_id, "")
+    raw = signature.to_bytes()
+    forms = [raw, raw, raw[:64] + bytes([raw[64] - 27]), signature.to_compact()]
+    forms.append(raw + bytes(32) + eth.ERC6492_MAGIC)
+    return "0x" + forms[form].hex()
+
+
+def _eip191(
+    message: str, id_value: Any, signer: int, claimed: int, form: int, good: bool, scheme: Any
+) -> bytes:
+    digest = eth.personal_sign_hash(message.encode())
+    record = {
+        "id": id_value,
+        "address": eth.to_checksum_address(ETH_SIGNERS[claimed].address),
+        "signature": _eth_signature(signer, digest, form, good=good),
+        "message": message,
+    }
+    if scheme is not None:
+        record["scheme"] = scheme
+    return json.dumps(record).encode()
+
+
+def _eip712(text: str, id_value: Any, signer: int, form: int, good: bool, chain_id: Any) -> bytes:
+    owner = eth.to_checksum_address(ETH_SIGNERS[signer].address)
+    signed = {
+        "types": TYPED_TYPES,
+        "primaryType": "Note",
+        "domain": {"name": "Notes", "chainId": 1},
+        "message": {"owner": owner, "text": text},
+    }
+    digest = eip712.parse(signed).digest()
+    document = {**signed, "domain": {"name": "Notes", "chainId": chain_id}}
+    record = {
+        "id": id_value,
+        "address": owner,
+        "signature": _eth_signature(signer, digest, form, good=good),
+        "typed_data": document,
+    }
+    return json.dumps(record).encode()
+
+
 MESSAGES = st.text(ANY_CHAR.filter(lambda c: not 0xD800 <= ord(c) <= 0xDFFF), max_size=20)
 IDS = st.one_of(st.none(), st.integers(), TEXT, json_values())
+FORMS = st.integers(0, 4)  # v=27/28, high s, v=0/1, 64-byte compact, ERC-6492 wrapped
+EIP191_LINES = st.builds(
+    _eip191,
+    MESSAGES,
+    IDS,
+    st.integers(0, 1),
+    st.integers(0, 1),
+    FORMS,
+    st.booleans(),
+    st.sampled_from([None, "auto", "eip191", "eip712", "siwe", "raw"]),
+)
+EIP712_LINES = st.builds(_eip712, MESSAGES, IDS, st.integers(0, 1), FORMS, st.booleans(), CHAIN_IDS)
 LINES = st.one_of(
     st.binary(max_size=40),
     json_values().map(lambda v: json.dumps(v).encode()),
     st.builds(_signed, MESSAGES, IDS),
     st.builds(lambda m, i: _signed(m, i, good=False), MESSAGES, IDS),
+    EIP191_LINES,
+    EIP712_LINES,
     st.sampled_from(
         [b"", b"   ", b"\r", b"\xff\xfe", b"[" * 200 + b"]" * 200, b'{"a":', b"null", b"1e999"]
     ),

@@ -3,10 +3,13 @@
 The common line (a Solana ``public_key``, a base58 ``signature``, a text ``message``, no
 other scheme) takes a lean path: the C JSON scanner, a cached key decode, a fixed-size
 base58 decode, one :class:`~walletsign_cli.core.ed25519.Verifier` call and a preformatted
-result line. Every other line, and any line the lean path does not accept as valid, goes
+result line. The common Ethereum line (an ``address``, an EIP-191 ``message`` or EIP-712
+``typed_data``) has its own, in :mod:`walletsign_cli.protocols.ethereum_batch`, loaded at the
+first such line. Every other line, and any line a lean path does not accept as valid, goes
 through :func:`~walletsign_cli.protocols.jobs.job_result`, as a single ``verify`` does.
 """
 
+import importlib
 import json
 from json.scanner import make_scanner
 from typing import Any, NamedTuple, cast
@@ -31,6 +34,7 @@ _TOO_DEEP = object()
 _KEY_CACHE_SIZE = 4096
 _SIGN_IN = siws.HEADER_SUFFIX.encode()  # siws.mentions_sign_in, without a call per line
 _VALID_SOLANA_RAW = ', "valid": true, "chain": "solana", "scheme": "raw", "error": null}\n'
+_ETHEREUM_LINES = "walletsign_cli.protocols.ethereum_batch"
 
 
 class BlockResult(NamedTuple):
@@ -146,7 +150,9 @@ class BatchVerifier:
         self.defaults = defaults
         self._verify = (verifier or Verifier()).verify
         self._keys: dict[str, bytes] = {}
-        self._lean = lean_defaults(defaults)
+        self._ethereum: Any = None  # an EthereumLines, made at the first Ethereum line
+        self._lean = True  # False: every line takes the general path (the tests compare)
+        self._lean_first = self._lean_line if lean_defaults(defaults) else self._ethereum_line
 
     def block(self, first_line: int, blob: bytes) -> BlockResult:
         """Results for ``blob`` (whole lines; its first line is number ``first_line``).
@@ -156,7 +162,7 @@ class BatchVerifier:
         lines, bad_utf8 = _split(blob)
         out: list[str] = []
         append = out.append
-        lean = self._lean_line if self._lean else None
+        lean = self._lean_first if self._lean else None
         counts = [0, 0, 0]  # valid, invalid, malformed
         for index, line in enumerate(lines):
             obj = _load(line)
@@ -177,8 +183,10 @@ class BatchVerifier:
     def _lean_line(self, number: int, obj: Any) -> str | None:
         """The result line of a common line that verifies, else None (the general path
         decides, with its messages). Every operation here runs once per line."""
-        if type(obj) is not dict or not obj.keys() <= _FAST_KEYS:
+        if type(obj) is not dict:
             return None
+        if not obj.keys() <= _FAST_KEYS:
+            return self._ethereum_line(number, obj)
         key_text, signature = obj.get("public_key"), obj.get("signature")
         message = obj.get("message")
         if type(key_text) is not str or type(signature) is not str or type(message) is not str:
@@ -200,6 +208,22 @@ class BatchVerifier:
         if id_value is not None and type(id_value) is not str and type(id_value) is not int:
             return None  # an array or object id: the general path checks its depth
         return '{"line": ' + str(number) + ', "id": ' + _json_id(id_value) + _VALID_SOLANA_RAW
+
+    def _ethereum_line(self, number: int, obj: Any) -> str | None:
+        """The result line of a common Ethereum line that verifies, else None."""
+        if type(obj) is not dict or "address" not in obj:
+            return None
+        lines = self._ethereum
+        if lines is None:
+            module = importlib.import_module(_ETHEREUM_LINES)  # coincurve: Ethereum lines only
+            lines = self._ethereum = module.EthereumLines(self.defaults)
+        tail: str | None = lines.tail(obj)
+        if tail is None:
+            return None
+        id_value = obj.get("id")
+        if id_value is not None and type(id_value) is not str and type(id_value) is not int:
+            return None  # an array or object id: the general path checks its depth
+        return '{"line": ' + str(number) + ', "id": ' + _json_id(id_value) + tail
 
     def _remember(self, key_text: str) -> bytes:
         key = decode_key(key_text)

@@ -138,17 +138,21 @@ class TypedData(NamedTuple):
         warnings: list[str] = []
         separator = self.domain_separator(warnings)
         struct = self.struct_hash(warnings if self.primary_type != DOMAIN_TYPE else None)
-        parts = b"\x19\x01" + separator
-        if self.primary_type != DOMAIN_TYPE:
-            parts += struct
         return Hashes(
             self.encode_type(),
             self.type_hash(),
             struct,
             separator,
-            eth.keccak256(parts),
+            signed_digest(separator, None if self.primary_type == DOMAIN_TYPE else struct),
             tuple(warnings),
         )
+
+    def prepare(self) -> Prepared:
+        """What the types, the primary type and the domain give for any message (the
+        domain separator hashed once); :class:`BadInputError` as :meth:`hashes` says."""
+        if self.primary_type == DOMAIN_TYPE:
+            raise BadInputError("typed data: an EIP712Domain document has no message part")
+        return Prepared(self.types, self.primary_type, self.domain_separator())
 
     def describe_domain(self) -> dict[str, Any]:
         """The standard domain fields present (chainId as an integer, addresses EIP-55)."""
@@ -167,6 +171,30 @@ class TypedData(NamedTuple):
                 value = "0x" + _bytes(value, f"domain.{name}").hex()
             described[name] = value
         return described
+
+
+def signed_digest(separator: bytes, struct: bytes | None) -> bytes:
+    """``keccak256(0x19 0x01 ‖ domainSeparator ‖ hashStruct(message))``, the message part
+    left out (``struct`` None) for the primary type ``EIP712Domain``."""
+    parts = b"\x19\x01" + separator
+    if struct is not None:
+        parts += struct
+    return eth.keccak256(parts)
+
+
+class Prepared(NamedTuple):
+    """A document without its message: checked types, a primary type other than
+    ``EIP712Domain``, and the domain separator (a batch of one dapp's requests repeats
+    them line after line, with a new message each time)."""
+
+    types: Mapping[str, tuple[Field, ...]]
+    primary_type: str
+    domain_separator: bytes
+
+    def digest(self, message: Mapping[str, Any]) -> bytes:
+        """The digest of the document with this ``message``, as :meth:`TypedData.hashes`."""
+        struct = hash_struct(self.types, self.primary_type, message, "message")
+        return signed_digest(self.domain_separator, struct)
 
 
 # --- parsing the document ------------------------------------------------------------------

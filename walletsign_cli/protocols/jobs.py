@@ -144,6 +144,7 @@ def _lazy(module: str, name: str) -> Callable[..., Any]:
 
 
 _ETHEREUM_JOBS = "walletsign_cli.protocols.ethereum"
+_ETHEREUM_BATCH = "walletsign_cli.protocols.ethereum_batch"
 _ETHEREUM_KEYS = (b'"address"', b'"typed_data"')
 
 
@@ -153,6 +154,7 @@ def preload(sample: bytes) -> None:
     pycryptodome and the Ethereum schemes on their first line."""
     if any(key in sample for key in _ETHEREUM_KEYS):
         importlib.import_module(_ETHEREUM_JOBS)
+        importlib.import_module(_ETHEREUM_BATCH)  # the batch's lean path for these lines
 
 
 class Scheme(NamedTuple):
@@ -181,6 +183,9 @@ the off-chain layouts, SIWS named when it is one); on Ethereum it means the chai
 
 CHAIN_AUTO = {SOLANA: AUTO, ETHEREUM: EIP191}
 """What ``auto`` (or no scheme) means on each chain."""
+
+TYPED_DATA_SCHEMES = (None, AUTO, EIP712)
+"""A job's own ``scheme`` values under which its ``typed_data`` makes it an EIP-712 job."""
 
 
 def resolve_scheme(scheme: object, chain: str, default: str = AUTO, *, name: str = "scheme") -> str:
@@ -316,7 +321,7 @@ def parse_job(
     if chain == SOLANA:
         domain, nonce = _claim(obj, defaults, "domain"), _claim(obj, defaults, "nonce")
         scheme = effective_scheme(scheme, domain, nonce, defaults.chain_id)
-    elif "typed_data" in obj and obj.get("scheme") in (None, AUTO, EIP712):
+    elif "typed_data" in obj and obj.get("scheme") in TYPED_DATA_SCHEMES:
         scheme = EIP712
     if message is None and scheme != EIP712:
         message = message_of(obj)

@@ -46,6 +46,7 @@ ETHEREUM = "ethereum"
 SIWS_HEADER_SUFFIX = " wants you to sign in with your Solana account:"
 SIWE_HEADER_SUFFIX = " wants you to sign in with your Ethereum account:"
 _SUFFIXES = {SOLANA: SIWS_HEADER_SUFFIX, ETHEREUM: SIWE_HEADER_SUFFIX}
+_ENCODED_SUFFIXES = {chain: suffix.encode() for chain, suffix in _SUFFIXES.items()}
 _NAMES = {SOLANA: "Sign-In With Solana", ETHEREUM: "Sign-In With Ethereum"}
 
 # (attribute, line prefix) in the order the template writes them.
@@ -196,12 +197,12 @@ def _siwe_text(message: SignInMessage) -> str:
 
 def may_be_sign_in(message: bytes, chain: str = SOLANA) -> bool:
     """True when the header line could be a sign-in one: the cheap test before parsing."""
-    return message.split(b"\n", 1)[0].endswith(_SUFFIXES[chain].encode())
+    return message.split(b"\n", 1)[0].endswith(_ENCODED_SUFFIXES[chain])
 
 
 def mentions_sign_in(message: bytes, chain: str = SOLANA) -> bool:
     """True when the header text occurs anywhere in ``message`` (a faster, looser test)."""
-    return _SUFFIXES[chain].encode() in message
+    return _ENCODED_SUFFIXES[chain] in message
 
 
 # --- the round-trip rule -----------------------------------------------------------------
