@@ -9,6 +9,7 @@ first such line. Every other line, and any line a lean path does not accept as v
 through :func:`~walletsign_cli.protocols.jobs.job_result`, as a single ``verify`` does.
 """
 
+import functools
 import importlib
 import json
 from json.scanner import make_scanner
@@ -244,6 +245,13 @@ class BatchVerifier:
         return jobs.job_result(number, obj, self.defaults)
 
 
+@functools.lru_cache(maxsize=4)
+def _worker_verifier(defaults: Defaults) -> BatchVerifier:
+    return BatchVerifier(defaults)
+
+
 def verify_block(defaults: Defaults, first_line: int, blob: bytes) -> BlockResult:
-    """One block with a fresh :class:`BatchVerifier`: the task a worker process runs."""
-    return BatchVerifier(defaults).block(first_line, blob)
+    """One block: the task a worker process runs. A worker keeps one
+    :class:`BatchVerifier` per :class:`Defaults` (one per run), so its key cache lasts from
+    block to block instead of starting empty at each."""
+    return _worker_verifier(defaults).block(first_line, blob)
