@@ -302,7 +302,7 @@ def decode_fixed_python(text: str, size: int) -> bytes | None:
 def _decode_fixed_compiled(text: str, size: int) -> bytes | None:
     """:func:`decode_fixed_python`'s answer from fd58 (about a fifth of its instructions)."""
     decode = _COMPILED.get(size)
-    if decode is None:
+    if decode is None or len(text) > _MAX_DIGITS[size]:  # no copy of a huge text to refuse
         return None
     try:
         return decode(text.encode("ascii"))
