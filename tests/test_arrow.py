@@ -367,7 +367,8 @@ def test_threads_give_the_one_thread_rows_in_order(threads: int) -> None:
     )
 
 
-def test_threads_split_the_batch_across_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+def record_runs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """(thread, rows) of every run ``verify_batch`` verifies from now on, in call order."""
     runs: list[tuple[int, int]] = []
     real = arrow._results
 
@@ -376,6 +377,11 @@ def test_threads_split_the_batch_across_threads(monkeypatch: pytest.MonkeyPatch)
         return real(batch, *args)
 
     monkeypatch.setattr(arrow, "_results", counting)
+    return runs
+
+
+def test_threads_split_the_batch_across_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    runs = record_runs(monkeypatch)
     arrow.verify_batch(mixed_binary_batch(), threads=3)
     # Three runs; the calling thread takes one, the pool's threads (one may take two) the rest.
     assert sorted(rows for _, rows in runs) == [32, 32, 33]

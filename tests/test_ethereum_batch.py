@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import load_vector
 from walletsign_cli.core import eth
 from walletsign_cli.errors import BadInputError
 from walletsign_cli.protocols import eip712, ethereum_batch, jobs
@@ -18,22 +19,10 @@ from walletsign_cli.protocols.jobs import Defaults
 
 SIGNERS = [eth.EthSigner((i + 1).to_bytes(32, "big")) for i in range(3)]
 ALICE, BOB = SIGNERS[0], SIGNERS[1]
-CONTRACT = "0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC"
-MAIL_TYPES = {
-    "EIP712Domain": [
-        {"name": "name", "type": "string"},
-        {"name": "version", "type": "string"},
-        {"name": "chainId", "type": "uint256"},
-        {"name": "verifyingContract", "type": "address"},
-    ],
-    "Person": [{"name": "name", "type": "string"}, {"name": "wallet", "type": "address"}],
-    "Mail": [
-        {"name": "from", "type": "Person"},
-        {"name": "to", "type": "Person"},
-        {"name": "contents", "type": "string"},
-    ],
-}
-DOMAIN = {"name": "Ether Mail", "version": "1", "chainId": 1, "verifyingContract": CONTRACT}
+# The EIP's own Mail example (tests/vectors/eip712.json), signed here by other keys.
+_MAIL = load_vector("eip712.json")["eip_mail"]["typed_data"]
+MAIL_TYPES, DOMAIN = _MAIL["types"], _MAIL["domain"]
+CONTRACT = DOMAIN["verifyingContract"]
 HIGH_S = ", high s"
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from walletsign_cli import arrow
+from tests.test_arrow import record_runs
 from walletsign_cli.core.ed25519 import Ed25519SigningKey
 
 PIPELINES = Path(__file__).parent.parent / "docs" / "pipelines.md"
@@ -85,14 +84,7 @@ def test_the_duckdb_recipe_verifies_on_every_core(
     # Two cores, as on the bench's machine: each chunk DuckDB hands over is split in two,
     # verified on two threads, and the verdicts are those of one thread.
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    runs: list[tuple[int, int]] = []
-    real = arrow._results
-
-    def counted(batch: pa.RecordBatch, *args: Any) -> Any:
-        runs.append((threading.get_ident(), batch.num_rows))
-        return real(batch, *args)
-
-    monkeypatch.setattr(arrow, "_results", counted)
+    runs = record_runs(monkeypatch)
     check(run_recipe("duckdb", tmp_path, monkeypatch))
     # Three row groups of 100 rows, each in two runs of 50 (DuckDB may evaluate the function
     # again over the rows its filter kept, here the three invalid ones).
