@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ from walletsign_cli.cli import verify_batch
 from walletsign_cli.cli.verify_batch import read_blocks, verify_stream
 from walletsign_cli.core import base58, ed25519
 from walletsign_cli.core.ed25519 import Ed25519SigningKey
-from walletsign_cli.errors import BadInputError
+from walletsign_cli.errors import BadInputError, InternalError
 from walletsign_cli.protocols import batch, siws
 from walletsign_cli.protocols.jobs import Defaults, JobResult
 
@@ -185,6 +186,144 @@ def test_job_blocks_scale_with_the_file(tmp_path: Path) -> None:
     with path.open("rb") as handle:
         assert verify_batch._job_block_bytes(handle, 2) == verify_batch.MIN_JOB_BLOCK_BYTES
     assert verify_batch._job_block_bytes(io.BytesIO(b""), 2) == verify_batch.JOB_BLOCK_BYTES
+
+
+def _mixed_lines() -> list[str]:
+    lines = [signed_line(i, valid=i % 5 != 2) for i in range(300)]
+    lines[7] = "garbage"
+    lines[150] = ""
+    return lines
+
+
+def _small_job_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(verify_batch, "JOB_BLOCK_BYTES", 2048)  # many tasks
+    monkeypatch.setattr(verify_batch, "MIN_JOB_BLOCK_BYTES", 1024)
+
+
+def test_workers_read_a_regular_file_themselves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _small_job_blocks(monkeypatch)
+    path = Path(write_lines(tmp_path, _mixed_lines()))
+    data = path.read_bytes()
+    with path.open("rb") as handle:
+        fd = verify_batch._shared_file(handle, "fork")
+        assert fd == handle.fileno()
+        jobs = list(verify_batch._job_blocks(handle, 2, fd))
+    assert len(jobs) > 10
+    assert all(job.fd == fd for job in jobs)  # every task an offset, no bytes shipped
+    assert [data[j.offset : j.offset + len(j.block)] for j in jobs] == [j.block for j in jobs]
+    assert b"".join(j.block for j in jobs) == data
+    one, two = io.StringIO(), io.StringIO()
+    assert verify_stream(io.BytesIO(data), one.write, Defaults()) == (239, 59, 1)
+    with path.open("rb") as handle:
+        assert verify_stream(handle, two.write, Defaults(), jobs=2) == (239, 59, 1)
+    assert two.getvalue() == one.getvalue()
+
+
+def test_blocks_travel_as_bytes_without_a_shared_file(tmp_path: Path) -> None:
+    path = Path(write_lines(tmp_path, [signed_line(0)]))
+    with path.open("rb") as handle:
+        assert verify_batch._shared_file(handle, "spawn") is None  # nothing inherited
+    assert verify_batch._shared_file(io.BytesIO(b"x\n"), "fork") is None
+    read_end, write_end = os.pipe()
+    with os.fdopen(read_end, "rb") as pipe, os.fdopen(write_end, "wb"):
+        assert verify_batch._shared_file(pipe, "fork") is None
+    out = io.StringIO()
+    data = ("\n".join(_mixed_lines()) + "\n").encode()
+    assert verify_stream(io.BytesIO(data), out.write, Defaults(), jobs=2) == (239, 59, 1)
+    assert [d["line"] for d in results(out.getvalue())] == [n for n in range(1, 301) if n != 151]
+
+
+def test_a_file_read_from_the_middle_starts_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``verify --batch - < file`` after something read the file's start: the workers read
+    from where the stream stands, not from the start of the file."""
+    _small_job_blocks(monkeypatch)
+    lines = _mixed_lines()
+    path = Path(write_lines(tmp_path, lines))
+    expected = io.StringIO()
+    rest = ("\n".join(lines[10:]) + "\n").encode()
+    counts = verify_stream(io.BytesIO(rest), expected.write, Defaults())
+    out = io.StringIO()
+    with path.open("rb") as handle:
+        for _ in range(10):
+            handle.readline()
+        assert verify_stream(handle, out.write, Defaults(), jobs=2) == counts
+    assert out.getvalue() == expected.getvalue()
+
+
+def test_a_cut_over_long_line_travels_as_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _small_job_blocks(monkeypatch)
+    monkeypatch.setattr(verify_batch, "MAX_BATCH_LINE_BYTES", 1000)
+    monkeypatch.setattr(batch, "MAX_BATCH_LINE_BYTES", 1000)
+    lines = [signed_line(i) for i in range(60)]
+    lines[30] = "x" * 50_000
+    path = Path(write_lines(tmp_path, lines))
+    with path.open("rb") as handle:
+        jobs = list(verify_batch._job_blocks(handle, 2, handle.fileno()))
+    cut = [job for job in jobs if job.fd is None]
+    assert len(cut) == 1
+    assert b"x" * 1000 in cut[0].block
+    assert all(len(job.block) < 4000 for job in jobs)
+    out = io.StringIO()
+    with path.open("rb") as handle:
+        assert verify_stream(handle, out.write, Defaults(), jobs=2) == (59, 0, 1)
+    docs = results(out.getvalue())
+    assert [d["line"] for d in docs] == list(range(1, 61))
+    assert "limit" in docs[30]["error"]
+
+
+def test_a_worker_refuses_a_range_the_file_no_longer_holds(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    block = (signed_line(0) + "\n" + signed_line(1) + "\n").encode()
+    path.write_bytes(block)
+    with path.open("rb") as handle:
+        fd = handle.fileno()
+        result = verify_batch.verify_range(Defaults(), 1, fd, 0, len(block), 2)
+        assert result is not None
+        assert (result.valid, result.invalid, result.malformed) == (2, 0, 0)
+        assert verify_batch.verify_range(Defaults(), 1, fd, 0, len(block), 3) is None
+        path.write_bytes(block[:-10])  # truncated under the worker
+        assert verify_batch.verify_range(Defaults(), 1, fd, 0, len(block), 2) is None
+
+
+def _changed_under_the_worker(*args: Any) -> None:
+    return None
+
+
+def test_a_range_the_worker_refused_is_verified_as_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _small_job_blocks(monkeypatch)
+    lines = _mixed_lines()
+    path = Path(write_lines(tmp_path, lines))
+    expected = io.StringIO()
+    verify_stream(io.BytesIO(path.read_bytes()), expected.write, Defaults())
+    monkeypatch.setattr(verify_batch, "verify_range", _changed_under_the_worker)
+    out = io.StringIO()
+    with path.open("rb") as handle:
+        assert verify_stream(handle, out.write, Defaults(), jobs=2) == (239, 59, 1)
+    assert out.getvalue() == expected.getvalue()
+
+
+def _killed(*args: Any) -> None:
+    os._exit(9)  # as the kernel's out-of-memory killer would end it
+
+
+def test_a_worker_that_dies_ends_the_run_with_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _small_job_blocks(monkeypatch)
+    path = Path(write_lines(tmp_path, _mixed_lines()))
+    monkeypatch.setattr(verify_batch, "verify_range", _killed)
+    written: list[str] = []
+    with path.open("rb") as handle, pytest.raises(InternalError, match="worker process ended"):
+        verify_stream(handle, written.append, Defaults(), jobs=2)
+    assert written == []
 
 
 def test_jobs_must_not_be_negative(run: Any) -> None:
