@@ -166,6 +166,7 @@ def test_the_compiled_decoder_answers_what_the_python_one_answers(
     for size in (32, 64):
         expected = base58.decode_fixed_python(text, size)
         assert base58.decode_fixed(text, size) == expected
+        assert (base58.decode32 if size == 32 else base58.decode64)(text) == expected
         if edit == 0 and size == len(raw):
             assert expected == raw
 
@@ -175,6 +176,8 @@ def test_the_compiled_decoder_answers_what_the_python_one_answers(
 def test_the_compiled_decoder_refuses_what_the_python_one_refuses(text: str) -> None:
     for size in (32, 64):
         assert base58.decode_fixed(text, size) == base58.decode_fixed_python(text, size)
+    assert base58.decode32(text) == base58.decode_fixed_python(text, 32)
+    assert base58.decode64(text) == base58.decode_fixed_python(text, 64)
 
 
 def test_the_dev_install_has_the_compiled_decoder() -> None:
@@ -192,6 +195,9 @@ def test_without_fd58_the_python_decoder_serves(tmp_path: Path) -> None:
         "assert not base58.COMPILED and base58.decode_fixed is base58.decode_fixed_python\n"
         "raw = bytes(range(64))\n"
         "assert base58.decode_fixed(base58.encode(raw), 64) == raw\n"
+        "assert base58.decode64(base58.encode(raw)) == raw\n"
+        "assert base58.decode32(base58.encode(raw[:32])) == raw[:32]\n"
+        "assert base58.decode32(base58.encode(raw)) is None\n"
     )
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
     subprocess.run([sys.executable, "-c", code], check=True, env=env)

@@ -391,6 +391,28 @@ def test_other_schemes_and_ethereum_lines(run: Any, tmp_path: Path) -> None:
     assert allowed.exit_code == 0
 
 
+def test_a_sign_in_message_leaves_the_lean_path_for_the_general_one() -> None:
+    # The lean path answers "raw" only for a plain message: one that holds the SIWS header
+    # (the whole message, or inside a longer text) is named by the general path.
+    text = siws.SignInMessage(domain="example.com", address=ADDRESS, nonce="abcdefgh").text()
+    messages = {"siws": text, "inside": "note: " + text + " (quoted)", "plain": "gm"}
+    lines = [
+        json.dumps({"id": name, "public_key": ADDRESS, "message": message, "signature": sig})
+        for name, message in messages.items()
+        for sig in [base58.encode(KEY.sign(message.encode()))]
+    ]
+    lines.append(json.dumps({**json.loads(lines[0]), "id": "siws-raw", "scheme": "raw"}))
+    blob = ("\n".join(lines) + "\n").encode()
+    lean = batch.BatchVerifier().block(1, blob)
+    general = batch.BatchVerifier()
+    general._lean = False
+    assert general.block(1, blob) == lean
+    got = {d["id"]: (d["valid"], d["scheme"]) for d in map(json.loads, lean.text.splitlines())}
+    assert got["siws"] == (True, "siws")
+    assert got["plain"] == got["siws-raw"] == (True, "raw")
+    assert got["inside"][0] is True
+
+
 @pytest.mark.parametrize(
     "id_value",
     [
