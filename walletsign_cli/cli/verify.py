@@ -197,7 +197,7 @@ def command(
     as_json: bool,
 ) -> None:
     defaults = _defaults(scheme, now, domain, nonce, application_domain, allow_high_s)
-    defaults = defaults._replace(chain_id=chain_id)
+    defaults = defaults.replace(chain_id=chain_id)
     messages = (message, message_hex, message_b58, message_file)
     if batch is not None:
         given = (public_key, address, signature, typed_data, *messages)

@@ -15,13 +15,16 @@ For a library user:
   the same reasons as ``verify --batch`` writes.
 """
 
+from __future__ import annotations
+
 import importlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
-from typing import Any, NamedTuple, Protocol, cast
+from typing import Any, Final, Protocol, cast
 
 from walletsign_cli.core import base58
 from walletsign_cli.core.encoding import parse_hex
+from walletsign_cli.core.record import Record
 from walletsign_cli.errors import BadInputError, InvalidSignatureError, UndeterminedSignatureError
 from walletsign_cli.limits import MAX_MESSAGE_BYTES, check_size
 from walletsign_cli.protocols import offchain, signin
@@ -48,28 +51,63 @@ SIGNER_KEYS = {SOLANA: "public_key", ETHEREUM: "address"}
 """The key that names the signer, and so the chain, of a job."""
 
 
-class Defaults(NamedTuple):
+class Defaults(Record):
     """What the command line sets for every job (a job's own ``scheme``, ``domain`` and
     ``nonce`` keys win)."""
 
-    scheme: str = AUTO
-    now: datetime | None = None
-    allow_high_s: bool = False
-    domain: str | None = None
-    nonce: str | None = None
-    application_domain: bytes = offchain.ZERO_DOMAIN
-    chain_id: str | None = None
+    __slots__ = (
+        "scheme",
+        "now",
+        "allow_high_s",
+        "domain",
+        "nonce",
+        "application_domain",
+        "chain_id",
+    )
+    scheme: Final[str]
+    now: Final[datetime | None]
+    allow_high_s: Final[bool]
+    domain: Final[str | None]
+    nonce: Final[str | None]
+    application_domain: Final[bytes]
+    chain_id: Final[str | None]
+
+    def __init__(
+        self,
+        scheme: str = AUTO,
+        now: datetime | None = None,
+        allow_high_s: bool = False,
+        domain: str | None = None,
+        nonce: str | None = None,
+        application_domain: bytes = offchain.ZERO_DOMAIN,
+        chain_id: str | None = None,
+    ) -> None:
+        self.scheme = scheme
+        self.now = now
+        self.allow_high_s = allow_high_s
+        self.domain = domain
+        self.nonce = nonce
+        self.application_domain = application_domain
+        self.chain_id = chain_id
 
 
 DEFAULTS = Defaults()
 
 
-class Message(NamedTuple):
+class Message(Record):
     """The message bytes, how they were given, and other readings the user may have meant."""
 
-    data: bytes
-    encoding: str
-    alternatives: tuple[Alternative, ...] = ()
+    __slots__ = ("data", "encoding", "alternatives")
+    data: Final[bytes]
+    encoding: Final[str]
+    alternatives: Final[tuple[Alternative, ...]]
+
+    def __init__(
+        self, data: bytes, encoding: str, alternatives: tuple[Alternative, ...] = ()
+    ) -> None:
+        self.data = data
+        self.encoding = encoding
+        self.alternatives = alternatives
 
 
 class Request(Protocol):
@@ -81,16 +119,35 @@ class Request(Protocol):
         ...  # pragma: no cover
 
 
-class Job(NamedTuple):
+class Job(Record):
     """A parsed job: the decoded request, its effective scheme and its claims."""
 
-    chain: str
-    scheme: str
-    request: Request
-    defaults: Defaults
-    domain: str | None = None
-    nonce: str | None = None
-    hints: bool = False
+    __slots__ = ("chain", "scheme", "request", "defaults", "domain", "nonce", "hints")
+    chain: Final[str]
+    scheme: Final[str]
+    request: Final[Request]
+    defaults: Final[Defaults]
+    domain: Final[str | None]
+    nonce: Final[str | None]
+    hints: Final[bool]
+
+    def __init__(
+        self,
+        chain: str,
+        scheme: str,
+        request: Request,
+        defaults: Defaults,
+        domain: str | None = None,
+        nonce: str | None = None,
+        hints: bool = False,
+    ) -> None:
+        self.chain = chain
+        self.scheme = scheme
+        self.request = request
+        self.defaults = defaults
+        self.domain = domain
+        self.nonce = nonce
+        self.hints = hints
 
     def check(self) -> Match:
         """What verified; raise :class:`InvalidSignatureError` saying why not."""
@@ -157,13 +214,24 @@ def preload(sample: bytes) -> None:
         importlib.import_module(_ETHEREUM_BATCH)  # the batch's lean path for these lines
 
 
-class Scheme(NamedTuple):
+class Scheme(Record):
     """One row of the scheme table: the chain whose signers use it, its verifier, and
     (for a scheme with its own job keys) the parser of its request."""
 
-    chain: str
-    verify: Callable[[Job], Match]
-    parse: Callable[..., Request] | None = None
+    __slots__ = ("chain", "verify", "parse")
+    chain: Final[str]
+    verify: Final[Callable[[Job], Match]]
+    parse: Final[Callable[..., Request] | None]
+
+    def __init__(
+        self,
+        chain: str,
+        verify: Callable[[Job], Match],
+        parse: Callable[..., Request] | None = None,
+    ) -> None:
+        self.chain = chain
+        self.verify = verify
+        self.parse = parse
 
 
 SCHEMES: Mapping[str, Scheme] = {
@@ -378,20 +446,41 @@ def verify_job(obj: Mapping[str, Any], defaults: Defaults = DEFAULTS) -> Match:
     return parse_job(obj, defaults).check()
 
 
-class JobResult(NamedTuple):
+class JobResult(Record):
     """One job's outcome, with the keys of a ``verify --batch`` result line.
 
     ``malformed`` (not in the line) tells a bad job (exit 3) from a bad signature (exit 1).
     """
 
-    line: int
-    id: Any
-    valid: bool
-    chain: str | None
-    scheme: str | None
-    error: str | None
-    malformed: bool = False
-    undetermined: bool = False
+    __slots__ = ("line", "id", "valid", "chain", "scheme", "error", "malformed", "undetermined")
+    line: Final[int]
+    id: Final[Any]
+    valid: Final[bool]
+    chain: Final[str | None]
+    scheme: Final[str | None]
+    error: Final[str | None]
+    malformed: Final[bool]
+    undetermined: Final[bool]
+
+    def __init__(
+        self,
+        line: int,
+        id: Any,
+        valid: bool,
+        chain: str | None,
+        scheme: str | None,
+        error: str | None,
+        malformed: bool = False,
+        undetermined: bool = False,
+    ) -> None:
+        self.line = line
+        self.id = id
+        self.valid = valid
+        self.chain = chain
+        self.scheme = scheme
+        self.error = error
+        self.malformed = malformed
+        self.undetermined = undetermined
 
     def to_json(self) -> dict[str, Any]:
         """The result line's document, keys in the SPEC's order; an undetermined line (a

@@ -15,9 +15,12 @@ Sources: anza-xyz/solana-sdk ``offchain-message/src/lib.rs``, the agave proposal
 ``off-chain-message-signing.md``, anza-xyz/kit ``packages/offchain-messages``.
 """
 
-from typing import NamedTuple
+from __future__ import annotations
+
+from typing import Final
 
 from walletsign_cli.core import base58
+from walletsign_cli.core.record import Record
 from walletsign_cli.errors import BadInputError
 
 SIGNING_DOMAIN = b"\xffsolana offchain"
@@ -55,14 +58,29 @@ def is_utf8(body: bytes) -> bool:
     return True
 
 
-class OffchainMessage(NamedTuple):
+class OffchainMessage(Record):
     """One off-chain message: its layout, body and preamble fields."""
 
-    layout: str
-    body: bytes
-    format: int | None = None  # v0 layouts only
-    application_domain: bytes | None = None  # offchain-v0 only
-    signers: tuple[bytes, ...] = ()  # offchain-v0 and offchain-v1
+    __slots__ = ("layout", "body", "format", "application_domain", "signers")
+    layout: Final[str]
+    body: Final[bytes]
+    format: Final[int | None]  # v0 layouts only
+    application_domain: Final[bytes | None]  # offchain-v0 only
+    signers: Final[tuple[bytes, ...]]  # offchain-v0 and offchain-v1
+
+    def __init__(
+        self,
+        layout: str,
+        body: bytes,
+        format: int | None = None,
+        application_domain: bytes | None = None,
+        signers: tuple[bytes, ...] = (),
+    ) -> None:
+        self.layout = layout
+        self.body = body
+        self.format = format
+        self.application_domain = application_domain
+        self.signers = signers
 
     def serialize(self) -> bytes:
         """The exact bytes that are signed (preamble ‖ body). Only the v0 layouts carry the

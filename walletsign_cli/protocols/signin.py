@@ -33,11 +33,14 @@ not a sign-in (the reason says where the two differ), so a claim (``--domain``,
 :func:`check` then checks the claims, the same for both chains.
 """
 
+from __future__ import annotations
+
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Final
 
+from walletsign_cli.core.record import Record
 from walletsign_cli.errors import BadInputError, InvalidSignatureError
 
 SOLANA = "solana"
@@ -125,23 +128,71 @@ _DATE_TIME = _Lazy(
 _ETH_ADDRESS = _Lazy(r"0x[0-9a-fA-F]{40}")
 
 
-class SignInMessage(NamedTuple):
+class SignInMessage(Record):
     """The fields of a sign-in message (absent fields are None)."""
 
-    domain: str
-    address: str
-    statement: str | None = None
-    uri: str | None = None
-    version: str | None = None
-    chain_id: str | None = None
-    nonce: str | None = None
-    issued_at: str | None = None
-    expiration_time: str | None = None
-    not_before: str | None = None
-    request_id: str | None = None
-    resources: tuple[str, ...] | None = None
-    scheme: str | None = None  # SIWE only: the optional "https://" before the domain
-    chain: str = SOLANA
+    __slots__ = (
+        "domain",
+        "address",
+        "statement",
+        "uri",
+        "version",
+        "chain_id",
+        "nonce",
+        "issued_at",
+        "expiration_time",
+        "not_before",
+        "request_id",
+        "resources",
+        "scheme",
+        "chain",
+    )
+    domain: Final[str]
+    address: Final[str]
+    statement: Final[str | None]
+    uri: Final[str | None]
+    version: Final[str | None]
+    chain_id: Final[str | None]
+    nonce: Final[str | None]
+    issued_at: Final[str | None]
+    expiration_time: Final[str | None]
+    not_before: Final[str | None]
+    request_id: Final[str | None]
+    resources: Final[tuple[str, ...] | None]
+    scheme: Final[str | None]  # SIWE only: the optional "https://" before the domain
+    chain: Final[str]
+
+    def __init__(
+        self,
+        domain: str,
+        address: str,
+        statement: str | None = None,
+        uri: str | None = None,
+        version: str | None = None,
+        chain_id: str | None = None,
+        nonce: str | None = None,
+        issued_at: str | None = None,
+        expiration_time: str | None = None,
+        not_before: str | None = None,
+        request_id: str | None = None,
+        resources: tuple[str, ...] | None = None,
+        scheme: str | None = None,
+        chain: str = SOLANA,
+    ) -> None:
+        self.domain = domain
+        self.address = address
+        self.statement = statement
+        self.uri = uri
+        self.version = version
+        self.chain_id = chain_id
+        self.nonce = nonce
+        self.issued_at = issued_at
+        self.expiration_time = expiration_time
+        self.not_before = not_before
+        self.request_id = request_id
+        self.resources = resources
+        self.scheme = scheme
+        self.chain = chain
 
     def text(self) -> str:
         """The message text exactly as the chain's reference library writes it."""
@@ -151,7 +202,7 @@ class SignInMessage(NamedTuple):
 
     def to_json(self) -> dict[str, object]:
         """The fields present, snake_case keys (``chain`` left out: the verdict says it)."""
-        values: dict[str, object] = self._asdict()
+        values: dict[str, object] = self.as_dict()
         del values["chain"]
         if self.resources is not None:
             values["resources"] = list(self.resources)
@@ -426,13 +477,26 @@ def parse_time(text: str, what: str) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-class Claims(NamedTuple):
+class Claims(Record):
     """What the relying party expects; None: not checked (``now`` None: the clock)."""
 
-    now: datetime | None = None
-    domain: str | None = None
-    nonce: str | None = None
-    chain_id: str | None = None
+    __slots__ = ("now", "domain", "nonce", "chain_id")
+    now: Final[datetime | None]
+    domain: Final[str | None]
+    nonce: Final[str | None]
+    chain_id: Final[str | None]
+
+    def __init__(
+        self,
+        now: datetime | None = None,
+        domain: str | None = None,
+        nonce: str | None = None,
+        chain_id: str | None = None,
+    ) -> None:
+        self.now = now
+        self.domain = domain
+        self.nonce = nonce
+        self.chain_id = chain_id
 
 
 NO_CLAIMS = Claims()

@@ -8,14 +8,17 @@ reading of the same input would verify); the command turns it into a verdict.
 The Ethereum core (coincurve, pycryptodome) is imported only on the Ethereum path.
 """
 
+from __future__ import annotations
+
 import binascii
 from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Final
 
 from walletsign_cli.core import base58, ed25519
 from walletsign_cli.core.encoding import from_json
+from walletsign_cli.core.record import Record
 from walletsign_cli.errors import (
     BadInputError,
     InvalidSignatureError,
@@ -168,18 +171,25 @@ def _key_from_json_array(value: str, name: str) -> tuple[bytes, str]:
 
 
 # --- results ---------------------------------------------------------------------------
-# Results are NamedTuples, not dataclasses: as immutable and typed, and about ten times
-# cheaper to define, which matters on the start-up path of ``walletsign verify``.
+# Results are Records (core/record.py), not NamedTuples or dataclasses: typed and compared
+# by value, and about fifty times cheaper to define, which matters on the start-up path of
+# ``walletsign verify``.
 
 _NO_DETAILS: Mapping[str, Any] = MappingProxyType({})
 
 
-class Match(NamedTuple):
+class Match(Record):
     """What verified: the scheme's name and details about it."""
 
-    scheme: str
-    signer: str
-    details: Mapping[str, Any] = _NO_DETAILS
+    __slots__ = ("scheme", "signer", "details")
+    scheme: Final[str]
+    signer: Final[str]
+    details: Final[Mapping[str, Any]]
+
+    def __init__(self, scheme: str, signer: str, details: Mapping[str, Any] = _NO_DETAILS) -> None:
+        self.scheme = scheme
+        self.signer = signer
+        self.details = details
 
 
 def _tried(scheme: str) -> list[str]:
@@ -187,19 +197,55 @@ def _tried(scheme: str) -> list[str]:
     return ([RAW] if scheme in (AUTO, RAW) else []) + list(_layouts(scheme))
 
 
-class Verdict(NamedTuple):
+class Verdict(Record):
     """The answer of ``verify``; the text and JSON renderers both take it."""
 
-    valid: bool
-    chain: str
-    scheme: str | None
-    signer: str | None
-    signature_encoding: str | None
-    message_encoding: str | None = None
-    reason: str | None = None
-    hint: str | None = None
-    details: Mapping[str, Any] = _NO_DETAILS
-    undetermined: bool = False
+    __slots__ = (
+        "valid",
+        "chain",
+        "scheme",
+        "signer",
+        "signature_encoding",
+        "message_encoding",
+        "reason",
+        "hint",
+        "details",
+        "undetermined",
+    )
+    valid: Final[bool]
+    chain: Final[str]
+    scheme: Final[str | None]
+    signer: Final[str | None]
+    signature_encoding: Final[str | None]
+    message_encoding: Final[str | None]
+    reason: Final[str | None]
+    hint: Final[str | None]
+    details: Final[Mapping[str, Any]]
+    undetermined: Final[bool]
+
+    def __init__(
+        self,
+        valid: bool,
+        chain: str,
+        scheme: str | None,
+        signer: str | None,
+        signature_encoding: str | None,
+        message_encoding: str | None = None,
+        reason: str | None = None,
+        hint: str | None = None,
+        details: Mapping[str, Any] = _NO_DETAILS,
+        undetermined: bool = False,
+    ) -> None:
+        self.valid = valid
+        self.chain = chain
+        self.scheme = scheme
+        self.signer = signer
+        self.signature_encoding = signature_encoding
+        self.message_encoding = message_encoding
+        self.reason = reason
+        self.hint = hint
+        self.details = details
+        self.undetermined = undetermined
 
     @property
     def status(self) -> str:
@@ -226,11 +272,16 @@ class Verdict(NamedTuple):
         return document
 
 
-class Alternative(NamedTuple):
+class Alternative(Record):
     """Another reading of the message the user may have meant, and how to ask for it."""
 
-    message: bytes
-    hint: str
+    __slots__ = ("message", "hint")
+    message: Final[bytes]
+    hint: Final[str]
+
+    def __init__(self, message: bytes, hint: str) -> None:
+        self.message = message
+        self.hint = hint
 
 
 # --- Solana ----------------------------------------------------------------------------
@@ -245,16 +296,43 @@ def _signs(public_key: bytes, message: bytes, signature: bytes) -> bool:
     return True
 
 
-class SolanaRequest(NamedTuple):
+class SolanaRequest(Record):
     """A Solana signature to check, decoded."""
 
-    public_key: bytes
-    signature: bytes
-    message: bytes
-    signature_encoding: str
-    message_encoding: str
-    public_key_encoding: str = "base58"
-    alternatives: tuple[Alternative, ...] = ()
+    __slots__ = (
+        "public_key",
+        "signature",
+        "message",
+        "signature_encoding",
+        "message_encoding",
+        "public_key_encoding",
+        "alternatives",
+    )
+    public_key: Final[bytes]
+    signature: Final[bytes]
+    message: Final[bytes]
+    signature_encoding: Final[str]
+    message_encoding: Final[str]
+    public_key_encoding: Final[str]
+    alternatives: Final[tuple[Alternative, ...]]
+
+    def __init__(
+        self,
+        public_key: bytes,
+        signature: bytes,
+        message: bytes,
+        signature_encoding: str,
+        message_encoding: str,
+        public_key_encoding: str = "base58",
+        alternatives: tuple[Alternative, ...] = (),
+    ) -> None:
+        self.public_key = public_key
+        self.signature = signature
+        self.message = message
+        self.signature_encoding = signature_encoding
+        self.message_encoding = message_encoding
+        self.public_key_encoding = public_key_encoding
+        self.alternatives = alternatives
 
     @classmethod
     def parse(
@@ -266,7 +344,7 @@ class SolanaRequest(NamedTuple):
         message_encoding: str,
         alternatives: tuple[Alternative, ...] = (),
         names: tuple[str, str] = ("--public-key", "--signature"),
-    ) -> "SolanaRequest":
+    ) -> SolanaRequest:
         """Decode the key and signature (a signature of the wrong length is kept: invalid)."""
         key, key_encoding = parse_solana_public_key(public_key, name=names[0])
         sig, sig_encoding = decode_binary(signature, SIGNATURE_SIZE, name=names[1])
@@ -570,22 +648,55 @@ def _from_link_json(value: str, name: str) -> str:
     )
 
 
-class EthereumRequest(NamedTuple):
+class EthereumRequest(Record):
     """An EIP-191 ``personal_sign`` signature to check (``address`` None: recover only).
 
     ``signature`` is None for a contract wallet's signature (ERC-6492-wrapped, or not 65
     or 64 bytes): ``contract_signature`` holds it, and only an RPC could judge it.
     """
 
-    address: bytes | None
-    signature: "EthSignature | None"
-    message: bytes
-    signature_encoding: str
-    message_encoding: str
-    signature_source: str = "argument"
-    alternatives: tuple[Alternative, ...] = ()
-    contract_signature: bytes = b""
-    contract_form: str = ""
+    __slots__ = (
+        "address",
+        "signature",
+        "message",
+        "signature_encoding",
+        "message_encoding",
+        "signature_source",
+        "alternatives",
+        "contract_signature",
+        "contract_form",
+    )
+    address: Final[bytes | None]
+    signature: Final[EthSignature | None]
+    message: Final[bytes]
+    signature_encoding: Final[str]
+    message_encoding: Final[str]
+    signature_source: Final[str]
+    alternatives: Final[tuple[Alternative, ...]]
+    contract_signature: Final[bytes]
+    contract_form: Final[str]
+
+    def __init__(
+        self,
+        address: bytes | None,
+        signature: EthSignature | None,
+        message: bytes,
+        signature_encoding: str,
+        message_encoding: str,
+        signature_source: str = "argument",
+        alternatives: tuple[Alternative, ...] = (),
+        contract_signature: bytes = b"",
+        contract_form: str = "",
+    ) -> None:
+        self.address = address
+        self.signature = signature
+        self.message = message
+        self.signature_encoding = signature_encoding
+        self.message_encoding = message_encoding
+        self.signature_source = signature_source
+        self.alternatives = alternatives
+        self.contract_signature = contract_signature
+        self.contract_form = contract_form
 
     @classmethod
     def parse(
@@ -597,7 +708,7 @@ class EthereumRequest(NamedTuple):
         message_encoding: str,
         alternatives: tuple[Alternative, ...] = (),
         names: tuple[str, str] = ("--address", "--signature"),
-    ) -> "EthereumRequest":
+    ) -> EthereumRequest:
         """Decode the address and signature; malformed ones are bad input."""
         from walletsign_cli.core import eth
 
