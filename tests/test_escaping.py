@@ -10,6 +10,8 @@ only to a file or a pipe. The generated cases of the same rule are in test_prope
 from __future__ import annotations
 
 import json
+import sys
+import unicodedata
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -54,6 +56,17 @@ def test_readable_text_is_kept_as_it_is(char: str) -> None:
     assert not is_unsafe(char)
     assert escape_text(char) == char
     assert to_json(char) == f'"{char}"'
+
+
+def test_the_rule_is_printable_or_a_space_separator_or_a_joiner_on_every_code_point() -> None:
+    # is_unsafe spells the space separators out; this reads them from unicodedata.
+    wrong = [
+        f"U+{code:04X}"
+        for code in range(sys.maxunicode + 1)
+        if is_unsafe(char := chr(code))
+        is (char.isprintable() or char in "\u200c\u200d" or unicodedata.category(char) == "Zs")
+    ]
+    assert wrong == []
 
 
 def test_human_escapes_are_python_style() -> None:

@@ -19,6 +19,8 @@ for the file); ``make properties`` runs thousands.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import io
 import json
@@ -39,7 +41,7 @@ from walletsign_cli.cli.root import cli
 from walletsign_cli.core import base58, box, eth
 from walletsign_cli.core.box import X25519KeyPair
 from walletsign_cli.core.ed25519 import Ed25519SigningKey
-from walletsign_cli.core.encoding import escape_text, is_unsafe, parse_hex, to_json
+from walletsign_cli.core.encoding import decode_base64, escape_text, is_unsafe, parse_hex, to_json
 from walletsign_cli.errors import BadInputError, InternalError, KeystoreError, WalletsignError
 from walletsign_cli.keystore import Keystore
 from walletsign_cli.protocols import dapp, deeplink, eip712
@@ -134,6 +136,31 @@ def test_base58_exact_sizes_refuse_cleanly(text: str, size: int) -> None:
         assert "key" in exc.message
         return
     assert len(raw) == size
+
+
+# -- base64 -----------------------------------------------------------------------------------
+
+
+@PROPERTY
+@given(st.binary(max_size=100), st.booleans())
+def test_base64_round_trip_against_the_standard_library(data: bytes, urlsafe: bool) -> None:
+    encode = base64.urlsafe_b64encode if urlsafe else base64.standard_b64encode
+    assert decode_base64(encode(data).decode(), urlsafe=urlsafe) == data
+
+
+@PROPERTY
+@given(st.text(st.sampled_from("AZaz09+/-_= \n."), max_size=24), st.booleans())
+def test_base64_is_at_least_as_strict_as_the_standard_library(text: str, urlsafe: bool) -> None:
+    altchars = b"-_" if urlsafe else b"+/"
+    try:
+        expected: bytes | None = base64.b64decode(text.encode(), altchars, validate=True)
+    except binascii.Error:
+        expected = None
+    try:
+        got = decode_base64(text, urlsafe=urlsafe)
+    except ValueError:
+        return  # refused: strict mode also refuses padding in the middle, "=" alone...
+    assert got == expected
 
 
 # -- hex --------------------------------------------------------------------------------------

@@ -42,6 +42,10 @@ HEAVY = (
     # --json document (core.encoding), and these paths' value types are plain classes.
     "json",
     "dataclasses",
+    # Shared libraries: the escaping rule spells its spaces out, base64 is decoded only
+    # when a value is not base58 of the right size (core.encoding).
+    "unicodedata",
+    "binascii",
 )
 # ``--version`` needs none of the crypto and no command module (the root table is lazy).
 VERSION_ALSO = (

@@ -11,15 +11,17 @@ Human text shows them as Python-style escapes (:func:`escape_text`: ``\\x1b``,
 JSON reader decodes back to the same string. Every other character, accented letters, CJK,
 emoji, is kept as it is.
 
-JSON goes through :func:`to_json` / :func:`from_json` on the paths every start-up takes
-(``cli.root``, ``cli.output``, verification): the ``json`` package is imported by their
-first call, so ``walletsign verify`` of a plain signature and ``--version`` never load it.
+JSON goes through :func:`to_json` / :func:`from_json` and base64 through
+:func:`decode_base64` on the paths every start-up takes (``cli.root``, ``cli.output``,
+verification): the ``json`` package and ``binascii`` (a shared library) are imported by
+their first call, so ``walletsign verify`` of a plain signature and ``--version`` load
+neither.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
-import unicodedata
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -43,19 +45,33 @@ def parse_hex(text: str, what: str) -> bytes:
         raise BadInputError(f"{what} is not hex: invalid character {bad!r}") from None
 
 
-def _json() -> ModuleType:
-    loaded = sys.modules.get("json")
-    if loaded is not None:
-        return loaded
-    import json  # the start-up seam described above
+def _stdlib(name: str) -> ModuleType:
+    """The standard module ``name``, imported on first use (the start-up seam above)."""
+    loaded = sys.modules.get(name)
+    return loaded if loaded is not None else importlib.import_module(name)
 
-    return json
+
+def decode_base64(text: str, *, urlsafe: bool = False) -> bytes:
+    """Strict base64 (``-_`` for ``+/`` when ``urlsafe``), padding included; ValueError
+    when ``text`` is not that."""
+    raw = text.encode("ascii")
+    if urlsafe:
+        raw = raw.translate(_URLSAFE_TO_STD)
+    binascii = _stdlib("binascii")
+    try:
+        decoded: bytes = binascii.a2b_base64(raw, strict_mode=True)
+    except binascii.Error as exc:
+        raise ValueError(str(exc)) from None
+    return decoded
+
+
+_URLSAFE_TO_STD = bytes.maketrans(b"-_", b"+/")
 
 
 def to_json(document: Any) -> str:
     """One JSON document as text (what every ``--json`` and result line writes): readable
     non-ASCII kept as is, every unsafe character (:func:`is_unsafe`) as a JSON escape."""
-    text: str = _json().dumps(document, ensure_ascii=False)
+    text: str = _stdlib("json").dumps(document, ensure_ascii=False)
     # json escapes C0 itself; what is left (DEL, C1, bidi, surrogates...) is in strings.
     return text if text.isprintable() else text.translate(_JSON_ESCAPES)
 
@@ -66,12 +82,20 @@ def to_json(document: Any) -> str:
 def is_unsafe(char: str) -> bool:
     """Whether ``char`` may not be written raw (the module's rule): not printable for Python,
     not a space, not a zero-width (non-)joiner."""
-    return not char.isprintable() and char not in _JOINERS and unicodedata.category(char) != "Zs"
+    return not char.isprintable() and char not in _JOINERS and char not in _SPACES
 
 
 # U+200C/U+200D join emoji sequences and letters of Persian and Indic scripts; they move
 # nothing and run nothing.
 _JOINERS = "\u200c\u200d"
+# The space separators (Unicode category Zs) other than U+0020, which Python does not count
+# as printable: no-break, ogham, the en/em/thin/hair spaces, narrow no-break, medium
+# mathematical and ideographic spaces. Written out rather than read from unicodedata (a
+# shared library on the start-up path); tests/test_escaping.py checks the set against it.
+_SPACES = frozenset(
+    "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+)
 
 
 def escape_text(text: str, *, block: bool = False) -> str:
@@ -123,7 +147,7 @@ _JSON_ESCAPES = _Escapes(_json_escape)
 
 def from_json(text: str) -> Any:
     """Parse JSON text; raises ``ValueError`` (``json.JSONDecodeError``) and RecursionError."""
-    return _json().loads(text)
+    return _stdlib("json").loads(text)
 
 
 MAX_JSON_DEPTH = 64

@@ -10,14 +10,13 @@ The Ethereum core (coincurve, pycryptodome) is imported only on the Ethereum pat
 
 from __future__ import annotations
 
-import binascii
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
 from walletsign_cli.core import base58, ed25519
-from walletsign_cli.core.encoding import from_json
+from walletsign_cli.core.encoding import decode_base64, from_json
 from walletsign_cli.core.record import Record
 from walletsign_cli.errors import (
     BadInputError,
@@ -61,35 +60,28 @@ _B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456
 # --- encodings -------------------------------------------------------------------------
 
 
-def _candidates(text: str) -> list[tuple[bytes, str]]:
-    """Every encoding ``text`` is valid in, base58 first (Solana's own)."""
-    found: list[tuple[bytes, str]] = []
+def _candidates(text: str) -> Iterator[tuple[bytes, str]]:
+    """Every encoding ``text`` is valid in, base58 first (Solana's own); decoded as the
+    caller asks for them (a base58 signature of the right size is never tried as base64)."""
     if text[:2] in ("0x", "0X"):
         body = text[2:]
         if len(body) % 2 == 0 and set(body) <= _HEX:
-            found.append((bytes.fromhex(body), "hex"))
-        return found
+            yield bytes.fromhex(body), "hex"
+        return
     chars = set(text)
     if chars <= _B58:
-        found.append((base58.decode(text), "base58"))
+        yield base58.decode(text), "base58"
     if len(text) % 2 == 0 and chars <= _HEX:
-        found.append((bytes.fromhex(text), "hex"))
-    for alphabet, name, altchars in ((_B64, "base64", b"+/"), (_B64URL, "base64url", b"-_")):
+        yield bytes.fromhex(text), "hex"
+    for alphabet, name in ((_B64, "base64"), (_B64URL, "base64url")):
         if chars <= alphabet and "=" not in text.rstrip("="):
             padded = text + "=" * (-len(text) % 4)
             try:
-                found.append(
-                    (binascii.a2b_base64(_to_std(padded, altchars), strict_mode=True), name)
-                )
-            except binascii.Error:
+                decoded = decode_base64(padded, urlsafe=name == "base64url")
+            except ValueError:
                 continue
-            break
-    return found
-
-
-def _to_std(text: str, altchars: bytes) -> bytes:
-    raw = text.encode("ascii")
-    return raw if altchars == b"+/" else raw.translate(bytes.maketrans(b"-_", b"+/"))
+            yield decoded, name
+            return
 
 
 def decode_binary(text: str, size: int, *, name: str) -> tuple[bytes, str]:
@@ -102,10 +94,11 @@ def decode_binary(text: str, size: int, *, name: str) -> tuple[bytes, str]:
     value = text.strip()
     if not value:
         raise BadInputError(f"{name} is empty")
-    found = _candidates(value)
-    for raw, encoding in found:
+    found = []
+    for raw, encoding in _candidates(value):
         if len(raw) == size:
             return raw, encoding
+        found.append((raw, encoding))
     if not found:
         if value[:2] in ("0x", "0X"):
             raise BadInputError(f"{name} starts with 0x but is not hex")
