@@ -14,8 +14,9 @@ from click.shell_completion import ShellComplete
 from click.testing import CliRunner
 
 from tests.conftest import load_vector
+from walletsign_cli import __version__
 from walletsign_cli.cli.completion import complete_keys, complete_sessions, complete_wallets
-from walletsign_cli.cli.help import OTHER, HelpCommand, grouped_options, summary
+from walletsign_cli.cli.help import HELP_TEXT, OTHER, HelpCommand, grouped_options, summary
 from walletsign_cli.cli.root import PROG, cli
 from walletsign_cli.core.box import X25519KeyPair
 
@@ -242,3 +243,23 @@ def test_completion_of_a_broken_keystore_is_silent(keystore_path: Any) -> None:
     keystore_path.write_text("{not json")
     keystore_path.chmod(0o600)
     assert _complete(["sign-url", "--session"], "") == []
+
+
+@pytest.mark.parametrize(("path", "command"), COMMANDS, ids=IDS)
+def test_every_command_answers_both_help_flags(path: list[str], command: click.Command) -> None:
+    for flag in ("-h", "--help"):
+        result = CliRunner().invoke(cli, [*path, flag])
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith("Usage: ")
+        assert f" {' '.join(path)} " in result.output.splitlines()[0]
+        assert re.search(rf"\n  -h, --help +{re.escape(HELP_TEXT)}\n", result.output)
+    ctx = click.Context(command, info_name=path[-1], help_option_names=["-h", "--help"])
+    option = command.get_help_option(ctx)
+    assert option is not None
+    assert command.get_help_option(ctx) is option  # click orders eager callbacks by identity
+    assert option.help == HELP_TEXT
+
+
+def test_version_and_help_of_the_root() -> None:
+    assert CliRunner().invoke(cli, ["--version"]).output == f"{PROG} {__version__}\n"
+    assert HELP_TEXT in CliRunner().invoke(cli, ["-h"]).output

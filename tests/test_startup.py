@@ -46,6 +46,8 @@ HEAVY = (
     # when a value is not base58 of the right size (core.encoding).
     "unicodedata",
     "binascii",
+    # The first gettext call imports it: --help and --version are built without one.
+    "locale",
 )
 # ``--version`` needs none of the crypto and no command module (the root table is lazy).
 VERSION_ALSO = (

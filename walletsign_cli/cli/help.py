@@ -12,16 +12,75 @@ command module imports this at start-up.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar, cast
 
 import click
 
 from walletsign_cli.errors import UsageError
 from walletsign_cli.text import by_heading
 
+FC = TypeVar("FC", bound=Callable[..., Any] | click.Command)
+
 OTHER = "Options"
 """The heading of the options no group names (always last)."""
+HELP_TEXT = "Show this message and exit."
+VERSION_TEXT = "Show the version and exit."
+
+
+def _show_help(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(ctx.get_help(), color=ctx.color)
+        ctx.exit()
+
+
+class OwnHelpOption:
+    """Mixed into a click command: its ``--help`` option is built here, not by click.
+
+    Click builds it with a gettext-translated text, and the first gettext call of a run
+    imports ``locale`` and looks for catalogues: about 1 ms of every start-up, for a
+    translation walletsign does not have (its every message is English). The option is
+    the one click would build: a flag, eager, not exposed, printing the help and exiting.
+    """
+
+    _own_help: click.Option | None = None
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        """The ``--help`` option (the same object on every call, as click's callback
+        ordering needs); None when the command has none."""
+        command = cast("click.Command", self)
+        names = command.get_help_option_names(ctx)
+        if not names or not command.add_help_option:
+            return None
+        if self._own_help is None:
+            self._own_help = click.Option(
+                [*names, "walletsign_help"],  # a name no command's parameter takes
+                is_flag=True,
+                expose_value=False,
+                is_eager=True,
+                callback=_show_help,
+                help=HELP_TEXT,
+            )
+        return self._own_help
+
+
+def version_option(text: str) -> Callable[[FC], FC]:
+    """``--version``: print ``text`` and exit (click's ``version_option`` without its
+    gettext call, for the reason :class:`OwnHelpOption` gives)."""
+
+    def show(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        if value and not ctx.resilient_parsing:
+            click.echo(text, color=ctx.color)
+            ctx.exit()
+
+    return click.option(
+        "--version",
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=show,
+        help=VERSION_TEXT,
+    )
 
 
 def summary(command: click.Command) -> str:
@@ -57,7 +116,7 @@ def write_sections(
             formatter.write_dl(padded, col_max=col_max)
 
 
-class HelpCommand(click.Command):
+class HelpCommand(OwnHelpOption, click.Command):
     """A command whose ``--help`` lists options under headings (``help_groups``)."""
 
     def __init__(
@@ -114,7 +173,7 @@ def _resolve_json_leniently(command: click.Command, ctx: click.Context, args: li
         json_param.process_value(ctx, True)
 
 
-class HelpGroup(click.Group):
+class HelpGroup(OwnHelpOption, click.Group):
     """A group of subcommands whose summaries are never cut short either."""
 
     def get_short_help_str(self, limit: int = 45) -> str:

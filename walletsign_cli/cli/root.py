@@ -13,6 +13,7 @@ import click
 
 from walletsign_cli import __version__
 from walletsign_cli.cli.context import Environment
+from walletsign_cli.cli.help import OwnHelpOption, version_option
 from walletsign_cli.cli.output import begin_run, error
 from walletsign_cli.core.encoding import to_json
 from walletsign_cli.errors import ExitCode, WalletsignError, error_document, internal_message
@@ -42,7 +43,7 @@ COMMANDS: dict[str, str] = {
 }
 
 
-class RootGroup(click.Group):
+class RootGroup(OwnHelpOption, click.Group):
     """Loads subcommands on demand and maps every failure to the SPEC's exit codes."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -208,7 +209,7 @@ def _silence_stdout() -> None:
 )
 @click.option("--no-color", is_flag=True, help="Plain output (NO_COLOR is honoured too).")
 @click.option("--debug", is_flag=True, help="Show tracebacks [env WALLETSIGN_DEBUG=1].")
-@click.version_option(__version__, "--version", prog_name=PROG, message="%(prog)s %(version)s")
+@version_option(f"{PROG} {__version__}")
 @click.pass_context
 def cli(
     ctx: click.Context,
