@@ -16,7 +16,14 @@ from click.testing import CliRunner
 from tests.conftest import load_vector
 from walletsign_cli import __version__
 from walletsign_cli.cli.completion import complete_keys, complete_sessions, complete_wallets
-from walletsign_cli.cli.help import HELP_TEXT, OTHER, HelpCommand, grouped_options, summary
+from walletsign_cli.cli.help import (
+    HELP_TEXT,
+    OTHER,
+    HelpCommand,
+    OwnHelpOption,
+    grouped_options,
+    summary,
+)
 from walletsign_cli.cli.root import PROG, cli
 from walletsign_cli.core.box import X25519KeyPair
 
@@ -253,6 +260,9 @@ def test_every_command_answers_both_help_flags(path: list[str], command: click.C
         assert result.output.startswith("Usage: ")
         assert f" {' '.join(path)} " in result.output.splitlines()[0]
         assert re.search(rf"\n  -h, --help +{re.escape(HELP_TEXT)}\n", result.output)
+    # Click's own option has the same text, but its gettext call imports locale.
+    assert isinstance(command, OwnHelpOption)
+    assert isinstance(cli, OwnHelpOption)
     ctx = click.Context(command, info_name=path[-1], help_option_names=["-h", "--help"])
     option = command.get_help_option(ctx)
     assert option is not None
