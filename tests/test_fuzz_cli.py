@@ -138,7 +138,9 @@ def check(
     if code in (3, 5) and not (batch and result.stdout):
         assert result.stdout == "", shown
         lines = result.stderr.splitlines()
-        if "--json" in args:
+        # Options end at the first "--": a "--json" after it is an argument, not the flag.
+        options = args[: args.index("--")] if "--" in args else args
+        if "--json" in options:
             assert len(lines) == 1, shown
             error = json.loads(lines[0])["error"]
             assert error["exit_code"] == code, shown

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -233,6 +234,60 @@ def test_blocks_travel_as_bytes_without_a_shared_file(tmp_path: Path) -> None:
     data = ("\n".join(_mixed_lines()) + "\n").encode()
     assert verify_stream(io.BytesIO(data), out.write, Defaults(), jobs=2) == (239, 59, 1)
     assert [d["line"] for d in results(out.getvalue())] == [n for n in range(1, 301) if n != 151]
+
+
+def _blocks_seen(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The line count of every block BatchVerifier.block is given, from now on."""
+    seen: list[int] = []
+    block = batch.BatchVerifier.block
+
+    def counting(self: batch.BatchVerifier, first_line: int, blob: bytes) -> Any:
+        seen.append(blob.count(b"\n"))
+        return block(self, first_line, blob)
+
+    monkeypatch.setattr(batch.BatchVerifier, "block", counting)
+    return seen
+
+
+def test_a_regular_file_is_read_in_whole_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # read1 would return what readline left buffered (a few KB): a block per ~16 lines.
+    monkeypatch.setattr(verify_batch, "BLOCK_BYTES", 16 * 1024)
+    lines = _mixed_lines()
+    path = Path(write_lines(tmp_path, lines))
+    seen = _blocks_seen(monkeypatch)
+    with path.open("rb") as handle:
+        assert verify_stream(handle, io.StringIO().write, Defaults()) == (239, 59, 1)
+    size = path.stat().st_size
+    assert len(seen) == -(-size // (16 * 1024))  # full blocks: ceil(size / BLOCK_BYTES)
+    assert sum(seen) == len(lines)
+
+
+def test_a_pipe_is_answered_as_its_lines_come() -> None:
+    # The second line is written only once the first one's result is out: a verify_stream
+    # waiting for a full block from the pipe would never get it (the feeder gives up).
+    read_end, write_end = os.pipe()
+    answered = threading.Event()
+    out: list[str] = []
+
+    def write(text: str) -> None:
+        out.append(text)
+        answered.set()
+
+    def feed() -> None:
+        with os.fdopen(write_end, "wb", buffering=0) as pipe:
+            pipe.write((signed_line(0) + "\n").encode())
+            if answered.wait(timeout=30):
+                pipe.write((signed_line(1) + "\n").encode())
+
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    with os.fdopen(read_end, "rb") as pipe:
+        counts = verify_stream(pipe, write, Defaults())
+    feeder.join()
+    assert counts == (2, 0, 0)
+    assert [d["line"] for d in results("".join(out))] == [1, 2]
 
 
 def test_a_file_read_from_the_middle_starts_there(

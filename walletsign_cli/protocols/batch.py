@@ -55,17 +55,24 @@ def result_line(result: JobResult) -> str:
     return to_json(result.to_json()) + "\n"
 
 
+def _plain(text: str) -> bool:
+    """Whether a string's JSON is itself in quotes: printable ASCII, no quote, no backslash."""
+    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
+
+
 def _json_id(value: Any) -> str:
-    """:func:`to_json` of an id, without calling it for the usual plain string or int (plain
-    printable ASCII has nothing to escape but quotes and backslashes)."""
+    """:func:`to_json` of an id, without calling it for the usual plain string or int."""
     if value is None:
         return "null"
-    if type(value) is str and value.isascii() and value.isprintable():
-        if '"' not in value and "\\" not in value:
-            return f'"{value}"'
-    elif type(value) is int:
+    if type(value) is str and _plain(value):
+        return f'"{value}"'
+    if type(value) is int:
         return str(value)
     return to_json(value)
+
+
+def _never(number: int, obj: Any) -> None:
+    """The lean path when it is switched off: every line goes to the general path."""
 
 
 def decode_key(text: str) -> bytes:
@@ -93,16 +100,8 @@ def _split(blob: bytes) -> tuple[list[str], set[int]]:
     return lines, bad_utf8
 
 
-def _load(line: str) -> Any:
-    """The line's JSON value, or a marker: blank, not JSON (None), nested too deeply."""
-    try:
-        obj, end = _SCAN(line, 0)
-    except (StopIteration, ValueError, RecursionError):
-        return _load_slowly(line)
-    return obj if end == len(line) else _load_slowly(line)
-
-
 def _load_slowly(line: str) -> Any:
+    """The line's JSON value, or a marker: blank, not JSON (None), nested too deeply."""
     try:
         return json.loads(line)
     except ValueError:
@@ -162,17 +161,24 @@ class BatchVerifier:
         lines, bad_utf8 = _split(blob)
         out: list[str] = []
         append = out.append
-        lean = self._lean_first if self._lean else None
+        lean = self._lean_first if self._lean else _never
         counts = [0, 0, 0]  # valid, invalid, malformed
-        for index, line in enumerate(lines):
-            obj = _load(line)
-            if index in bad_utf8:
+        number = first_line - 1
+        for line in lines:
+            number += 1
+            try:  # the C scanner, without json.loads' wrapping (and its call) around it
+                obj, end = _SCAN(line, 0)
+            except (StopIteration, ValueError, RecursionError):
+                obj = end = None
+            if end != len(line):
+                obj = _load_slowly(line)
+            if bad_utf8 and number - first_line in bad_utf8:
                 obj = _NOT_UTF8
             elif obj is _BLANK:
                 continue
-            text = None if lean is None else lean(first_line + index, obj)
+            text = lean(number, obj)
             if text is None:
-                result = self._general(first_line + index, line, obj)
+                result = self._general(number, line, obj)
                 text = result_line(result)
                 counts[0 if result.valid else 2 if result.malformed else 1] += 1
             else:
@@ -185,13 +191,16 @@ class BatchVerifier:
         decides, with its messages). Every operation here runs once per line."""
         if type(obj) is not dict:
             return None
-        if not obj.keys() <= _FAST_KEYS:
-            return self._ethereum_line(number, obj)
         try:
             key_text, signature, message = obj["public_key"], obj["signature"], obj["message"]
         except KeyError:
-            return None
-        if type(key_text) is not str or type(signature) is not str or type(message) is not str:
+            return self._ethereum_line(number, obj)
+        if (  # three strings, and no key but them, "id" and "scheme" (a subset test costs more)
+            type(key_text) is not str
+            or type(signature) is not str
+            or type(message) is not str
+            or len(obj) - ("id" in obj) - ("scheme" in obj) != 3
+        ):
             return None
         # Not plain_raw: a SIWS sign-in is named by the general path (and UTF-8 text never
         # holds the 0xff of an off-chain message header). A text search costs a third of a
@@ -209,6 +218,14 @@ class BatchVerifier:
         except (BadInputError, InvalidSignatureError, UnicodeEncodeError):
             return None
         id_value = obj.get("id")
+        if (  # _plain, inlined: the id of nearly every line
+            type(id_value) is str
+            and id_value.isascii()
+            and id_value.isprintable()
+            and '"' not in id_value
+            and "\\" not in id_value
+        ):
+            return f'{{"line": {number}, "id": "{id_value}"{_VALID_SOLANA_RAW}'
         if id_value is not None and type(id_value) is not str and type(id_value) is not int:
             return None  # an array or object id: the general path checks its depth
         return f'{{"line": {number}, "id": {_json_id(id_value)}{_VALID_SOLANA_RAW}'
@@ -230,7 +247,7 @@ class BatchVerifier:
         return '{"line": ' + str(number) + ', "id": ' + _json_id(id_value) + tail
 
     def _remember(self, key_text: str) -> bytes:
-        key = decode_key(key_text)
+        key = base58.decode32(key_text) or decode_key(key_text)  # one call less a new key
         if len(self._keys) >= _KEY_CACHE_SIZE:
             self._keys.clear()  # a bound on memory; a batch of one app's users refills it
         self._keys[key_text] = key
