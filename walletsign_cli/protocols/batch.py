@@ -24,7 +24,6 @@ from walletsign_cli.protocols import jobs, siws
 from walletsign_cli.protocols.jobs import DEFAULTS, Defaults, JobResult
 from walletsign_cli.protocols.verification import AUTO, RAW, parse_solana_public_key
 
-_FAST_KEYS = frozenset({"public_key", "signature", "message", "id", "scheme"})
 LEAN_SCHEMES = (None, AUTO, RAW)
 """A job's own ``scheme`` values the lean path answers (absent, ``auto``, ``raw``)."""
 # The C scanner under json.loads, called without its per-call wrapping.
